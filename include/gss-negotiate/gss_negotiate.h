@@ -1,0 +1,78 @@
+/*
+ * gss-negotiate public header: object identifiers, credential-store keys and
+ * extension OIDs understood by the gss-negotiate GSS-API mechanism module.
+ *
+ * The module is loaded by MIT Kerberos's mechglue; applications use the
+ * ordinary GSS-API (gssapi/gssapi.h) and select the mechanism by OID.
+ */
+#ifndef GSS_NEGOTIATE_GSS_NEGOTIATE_H
+#define GSS_NEGOTIATE_GSS_NEGOTIATE_H
+
+/* NTLMSSP, MS-NLMP: 1.3.6.1.4.1.311.2.2.10 */
+#define GSSNEG_NTLM_OID_STRING "1.3.6.1.4.1.311.2.2.10"
+#define GSSNEG_NTLM_OID_LENGTH 10
+#define GSSNEG_NTLM_OID_BYTES "\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a"
+
+/* SPNEGO, RFC 4178: 1.3.6.1.5.5.2 (interposed by gss-negotiate's Negotiate) */
+#define GSSNEG_SPNEGO_OID_STRING "1.3.6.1.5.5.2"
+#define GSSNEG_SPNEGO_OID_LENGTH 6
+#define GSSNEG_SPNEGO_OID_BYTES "\x2b\x06\x01\x05\x05\x02"
+
+/* SASL mechanism name of NTLM (RFC 5801 GS2 family) */
+#define GSSNEG_NTLM_SASL_NAME "GS2-NTLM"
+
+/*
+ * Credential-store keys for gss_acquire_cred_from() with the NTLM mech.
+ *
+ *   "ntlm_user_file"  path of a user database (both formats, see README):
+ *                     the acceptor validates against it; the initiator takes
+ *                     the desired user's password or NT hash from it.
+ *   "password"        the initiator's password (UTF-8).
+ *   "nt_hash"         the initiator's NT hash, 32 hex digits, instead of a
+ *                     password.
+ *   "domain"          the domain to authenticate in when the name has none.
+ *   "workstation"     the workstation name the initiator announces.
+ *
+ * Unknown keys are refused with GSS_S_CRED_UNAVAIL.
+ */
+#define GSSNEG_CRED_STORE_USER_FILE "ntlm_user_file"
+#define GSSNEG_CRED_STORE_PASSWORD "password"
+#define GSSNEG_CRED_STORE_NT_HASH "nt_hash"
+#define GSSNEG_CRED_STORE_DOMAIN "domain"
+#define GSSNEG_CRED_STORE_WORKSTATION "workstation"
+
+/*
+ * Context inquiry OIDs (gss_inquire_sec_context_by_oid).
+ *
+ * GSS_C_INQ_SSPI_SESSION_KEY (MIT's 1.2.840.113554.1.2.2.5.5): the session
+ * key; the second buffer holds the encryption type (not meaningful for NTLM).
+ */
+#define GSSNEG_INQ_SSPI_SESSION_KEY_OID_STRING "1.2.840.113554.1.2.2.5.5"
+#define GSSNEG_INQ_SSPI_SESSION_KEY_OID_LENGTH 11
+#define GSSNEG_INQ_SSPI_SESSION_KEY_OID_BYTES "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x05"
+
+/*
+ * MIT SPNEGO's private OIDs for an NTLM sub-mechanism (MS-SPNG 3.3.5.1):
+ * 1.3.6.1.4.1.7165.655.1.2 asks whether the mechListMIC is required (one
+ * byte 0x01 when the AUTHENTICATE message carried a MIC); setting
+ * 1.3.6.1.4.1.7165.655.1.3 resets the RC4 state after the mechListMIC.
+ */
+#define GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_STRING "1.3.6.1.4.1.7165.655.1.2"
+#define GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_LENGTH 11
+#define GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_BYTES "\x2b\x06\x01\x04\x01\xb7\x7d\x85\x0f\x01\x02"
+#define GSSNEG_NTLM_RESET_CRYPTO_OID_STRING "1.3.6.1.4.1.7165.655.1.3"
+#define GSSNEG_NTLM_RESET_CRYPTO_OID_LENGTH 11
+#define GSSNEG_NTLM_RESET_CRYPTO_OID_BYTES "\x2b\x06\x01\x04\x01\xb7\x7d\x85\x0f\x01\x03"
+
+/*
+ * Environment variables and options-file keys read by the module.
+ *
+ *   GSS_NEGOTIATE_CONFIG   path of the options file (default
+ *                          /etc/gss-negotiate/gss-negotiate.conf)
+ *   GSS_NEGOTIATE_TRACE    "stderr" or a file path: log each leg
+ *   NTLM_USER_FILE         user database (overrides the options file)
+ *   LM_COMPAT_LEVEL        0-5 as Windows' LmCompatibilityLevel (default 3)
+ *   NTLMUSER, USER         default initiator user name
+ */
+
+#endif /* GSS_NEGOTIATE_GSS_NEGOTIATE_H */

@@ -1,0 +1,58 @@
+// Module configuration: an options file plus environment variables that
+// mirror the ecosystem. Environment variables win over the file.
+//
+// Options file (path from GSS_NEGOTIATE_CONFIG, default GSSNEG_DEFAULT_CONFIG,
+// /etc/gss-negotiate/gss-negotiate.conf): "key = value" lines, '#' comments,
+// blank lines ignored, unknown keys ignored (and noted in the trace).
+//
+//   key                 env variable          default
+//   lm_compat_level     LM_COMPAT_LEVEL       3        (0-5, Windows' LmCompatibilityLevel)
+//   user_file           NTLM_USER_FILE        ""       (the user database)
+//   trace               GSS_NEGOTIATE_TRACE   ""       ("stderr" or a path)
+//   netbios_domain                            "WORKGROUP"
+//   netbios_computer                          upper-cased first label of gethostname()
+//   dns_domain                                domain part of the host name, or ""
+//   dns_computer                              gethostname()
+//   workstation                               netbios_computer (announced by initiators)
+//   context_lifetime                          36000 seconds (10 h, as Windows' default)
+//   allow_anonymous                           no       (acceptor accepts anonymous logons)
+//   require_mic                               no       (acceptor refuses clients without a MIC)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace gssneg {
+
+struct Config {
+    int lm_compat_level = 3;
+    std::string user_file;
+    std::string trace;
+    std::string netbios_domain = "WORKGROUP";
+    std::string netbios_computer;
+    std::string dns_domain;
+    std::string dns_computer;
+    std::string workstation;
+    uint32_t context_lifetime = 36000;
+    bool allow_anonymous = false;
+    bool require_mic = false;
+
+    // Parses options-file text over the defaults held by *this; throws
+    // GssError(GSS_S_FAILURE, bad_config) naming the line for a bad value
+    // (lm_compat_level outside 0-5, a non-number lifetime, a bad boolean).
+    void apply_file_text(std::string_view text);
+    // Applies LM_COMPAT_LEVEL, NTLM_USER_FILE, GSS_NEGOTIATE_TRACE.
+    void apply_environment();
+    // Fills host-derived defaults still empty (names from gethostname()).
+    void fill_host_defaults();
+};
+
+// The current configuration: the options file is read once and re-read when
+// its mtime changes (checked at most once a second); the environment is read
+// on every call. Never throws: a broken options file falls back to the
+// defaults (and the error is traced).
+std::shared_ptr<const Config> current_config();
+
+}  // namespace gssneg

@@ -1,0 +1,95 @@
+#include "util/errors.h"
+
+namespace gssneg {
+
+namespace {
+
+std::string with_detail(const char* text, const std::string& detail) {
+    std::string s = text != nullptr ? text : "gss-negotiate error";
+    if (!detail.empty()) {
+        s += ": ";
+        s += detail;
+    }
+    return s;
+}
+
+}  // namespace
+
+bool is_our_minor(OM_uint32 value) noexcept {
+    return value > minor_value(Minor::base) && value < minor_value(Minor::last_);
+}
+
+const char* minor_text(OM_uint32 value) noexcept {
+    if (!is_our_minor(value)) return nullptr;
+    switch (static_cast<Minor>(value)) {
+    case Minor::token_truncated: return "Token is truncated: a field runs past its end";
+    case Minor::token_too_large: return "Token is larger than any valid message";
+    case Minor::bad_ntlm_signature: return "Token does not start with the NTLMSSP signature";
+    case Minor::wrong_message_type: return "NTLM message type is not the one expected at this leg";
+    case Minor::payload_out_of_bounds: return "NTLM payload field points outside the message";
+    case Minor::trailing_data: return "Token has unexpected data after its end";
+    case Minor::av_pair_malformed: return "NTLM AV pair list is malformed";
+    case Minor::av_pair_missing_eol: return "NTLM AV pair list has no MsvAvEOL terminator";
+    case Minor::av_pair_duplicate: return "NTLM AV pair list repeats an attribute";
+    case Minor::bad_string_encoding: return "String in the token is not valid UTF-16 or UTF-8";
+    case Minor::unexpected_token: return "Token received at the wrong leg of the exchange";
+    case Minor::unknown_user: return "Authentication failed: the user is not known";
+    case Minor::wrong_password: return "Authentication failed: the response does not match the user's password";
+    case Minor::ntlmv1_not_allowed: return "NTLMv1 response refused: LM_COMPAT_LEVEL requires NTLMv2";
+    case Minor::lm_not_allowed: return "LM response refused: LM_COMPAT_LEVEL does not allow LM";
+    case Minor::anonymous_not_allowed: return "Anonymous authentication is not allowed";
+    case Minor::mic_missing: return "AUTHENTICATE message has no MIC although MsvAvFlags promises one";
+    case Minor::mic_mismatch: return "AUTHENTICATE message MIC does not verify";
+    case Minor::channel_bindings_mismatch: return "Channel bindings of the client do not match the server's";
+    case Minor::channel_bindings_missing: return "Server requires channel bindings, the client sent none";
+    case Minor::target_name_mismatch: return "Client's MsvAvTargetName does not name this service";
+    case Minor::no_common_flags: return "Client and server have no acceptable NTLM flags in common";
+    case Minor::server_challenge_reflected: return "CHALLENGE reflects a challenge this process issued";
+    case Minor::bad_response_length: return "NTLM response has an invalid length";
+    case Minor::timestamp_out_of_range: return "NTLMv2 response timestamp is too far from the server time";
+    case Minor::no_credentials: return "No NTLM credentials are available for this user";
+    case Minor::no_password: return "Credential has no password or NT hash";
+    case Minor::user_file_not_set: return "No user database: set NTLM_USER_FILE or the user_file option";
+    case Minor::user_file_unreadable: return "The NTLM user database file cannot be read";
+    case Minor::user_file_malformed: return "The NTLM user database file has no valid entry";
+    case Minor::bad_name: return "Name cannot be parsed";
+    case Minor::unsupported_name_type: return "Name type is not supported by NTLM";
+    case Minor::no_local_account: return "No local account matches this name";
+    case Minor::cred_usage_mismatch: return "Credential cannot be used in this role";
+    case Minor::unsupported_cred_store_key: return "Unknown credential store key";
+    case Minor::bad_context_handle: return "Context handle is not a valid NTLM context";
+    case Minor::bad_cred_handle: return "Credential handle is not a valid NTLM credential";
+    case Minor::bad_name_handle: return "Name handle is not a valid NTLM name";
+    case Minor::context_incomplete: return "Security context is not yet established";
+    case Minor::context_already_established: return "Security context is already established";
+    case Minor::context_expired: return "Security context has expired";
+    case Minor::unsupported_option: return "Option or OID is not supported by NTLM";
+    case Minor::bad_config: return "Invalid gss-negotiate configuration";
+    case Minor::crypto_failure: return "Cryptographic operation failed";
+    case Minor::out_of_memory: return "Out of memory";
+    case Minor::internal_error: return "Internal error in gss-negotiate";
+    case Minor::bad_signature: return "Message signature does not verify";
+    case Minor::sequence_duplicate: return "Message is a duplicate of one already received";
+    case Minor::sequence_old: return "Message is older than the replay window";
+    case Minor::sequence_unseq: return "Message arrived out of sequence";
+    case Minor::sequence_gap: return "Messages were skipped in the sequence";
+    case Minor::sealing_not_negotiated: return "Confidentiality was not negotiated for this context";
+    case Minor::signing_not_negotiated: return "Integrity was not negotiated for this context";
+    case Minor::bad_iov: return "IOV buffer layout is invalid";
+    case Minor::bad_export_token: return "Exported context token is malformed or from another mechanism";
+    case Minor::none:
+    case Minor::base:
+    case Minor::last_: break;
+    }
+    return "gss-negotiate error";
+}
+
+GssError::GssError(OM_uint32 major, Minor minor, const std::string& detail)
+    : std::runtime_error(with_detail(minor_text(minor_value(minor)), detail)),
+      m_major(major),
+      m_minor(minor_value(minor)) {}
+
+GssError::GssError(OM_uint32 major, OM_uint32 raw_minor, const std::string& detail)
+    : std::runtime_error(detail), m_major(major), m_minor(raw_minor) {}
+
+}  // namespace gssneg

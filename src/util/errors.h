@@ -1,0 +1,114 @@
+// Errors carry their GSS major and minor codes from where they are thrown.
+#pragma once
+
+#include <gssapi/gssapi.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace gssneg {
+
+// Minor status codes of this module. The values live in a private range so
+// that gss_display_status can tell ours from codes handed up by other layers.
+// Every code has a text in errors.cpp (minor_text); keep the two in step.
+enum class Minor : OM_uint32 {
+    none = 0,
+    base = 0x6e650000,
+
+    // decoding peer data
+    token_truncated,
+    token_too_large,
+    bad_ntlm_signature,
+    wrong_message_type,
+    payload_out_of_bounds,
+    trailing_data,
+    av_pair_malformed,
+    av_pair_missing_eol,
+    av_pair_duplicate,
+    bad_string_encoding,
+    unexpected_token,
+
+    // authentication outcome
+    unknown_user,
+    wrong_password,
+    ntlmv1_not_allowed,
+    lm_not_allowed,
+    anonymous_not_allowed,
+    mic_missing,
+    mic_mismatch,
+    channel_bindings_mismatch,
+    channel_bindings_missing,
+    target_name_mismatch,
+    no_common_flags,
+    server_challenge_reflected,
+    bad_response_length,
+    timestamp_out_of_range,
+
+    // credentials and names
+    no_credentials,
+    no_password,
+    user_file_not_set,
+    user_file_unreadable,
+    user_file_malformed,
+    bad_name,
+    unsupported_name_type,
+    no_local_account,
+    cred_usage_mismatch,
+    unsupported_cred_store_key,
+
+    // contexts and handles
+    bad_context_handle,
+    bad_cred_handle,
+    bad_name_handle,
+    context_incomplete,
+    context_already_established,
+    context_expired,
+    unsupported_option,
+
+    // configuration and internals
+    bad_config,
+    crypto_failure,
+    out_of_memory,
+    internal_error,
+
+    // message protection
+    bad_signature,
+    sequence_duplicate,
+    sequence_old,
+    sequence_unseq,
+    sequence_gap,
+    sealing_not_negotiated,
+    signing_not_negotiated,
+    bad_iov,
+    bad_export_token,
+
+    last_
+};
+
+constexpr OM_uint32 minor_value(Minor m) noexcept { return static_cast<OM_uint32>(m); }
+bool is_our_minor(OM_uint32 value) noexcept;
+// Text for one of our minor codes, or nullptr if the value is not ours.
+const char* minor_text(OM_uint32 value) noexcept;
+
+class GssError : public std::runtime_error {
+public:
+    GssError(OM_uint32 major, Minor minor, const std::string& detail = {});
+    GssError(OM_uint32 major, OM_uint32 raw_minor, const std::string& detail);
+
+    OM_uint32 major() const noexcept { return m_major; }
+    OM_uint32 minor() const noexcept { return m_minor; }
+
+private:
+    OM_uint32 m_major;
+    OM_uint32 m_minor;
+};
+
+// A token from the peer that does not parse: always GSS_S_DEFECTIVE_TOKEN.
+class DecodeError final : public GssError {
+public:
+    explicit DecodeError(Minor minor, const std::string& detail = {})
+        : GssError(GSS_S_DEFECTIVE_TOKEN, minor, detail) {}
+};
+
+}  // namespace gssneg
