@@ -1,0 +1,236 @@
+// Security contexts: the handshake (init/accept), delete, lifetime,
+// inquiry.
+
+#include "mech/guard.h"
+#include "mech/handles.h"
+#include "mech/oids.h"
+#include "ntlm/flags.h"
+#include "ntlm/ntlm_crypto.h"
+#include "util/config.h"
+#include "util/trace.h"
+
+#include <ctime>
+
+using namespace gssneg;
+using namespace gssneg::mech;
+
+namespace {
+
+std::optional<std::array<uint8_t, 16>> bindings_hash(gss_channel_bindings_t cb) {
+    if (cb == GSS_C_NO_CHANNEL_BINDINGS) return std::nullopt;
+    return ntlm::channel_bindings_hash(cb->initiator_addrtype, view_of(&cb->initiator_address),
+                                       cb->acceptor_addrtype, view_of(&cb->acceptor_address),
+                                       view_of(&cb->application_data));
+}
+
+OM_uint32 gss_flags_of(const ntlm::SessionInfo& s, OM_uint32 req_flags) {
+    OM_uint32 f = 0;
+    if (s.flags & (ntlm::flag::sign | ntlm::flag::seal)) {
+        f |= GSS_C_INTEG_FLAG;
+        f |= req_flags & (GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG);
+    }
+    if (s.flags & ntlm::flag::seal) f |= GSS_C_CONF_FLAG;
+    if (s.flags & ntlm::flag::identify) f |= GSS_C_IDENTIFY_FLAG;
+    if (s.response == ntlm::ResponseKind::anonymous) f |= GSS_C_ANON_FLAG;
+    return f;
+}
+
+void finish(ContextHandle& ctx, const ntlm::SessionInfo& session) {
+    ctx.session = session;
+    ctx.established = true;
+    ctx.ret_flags = gss_flags_of(session, ctx.req_flags);
+    ctx.expiry = std::time(nullptr) + static_cast<time_t>(current_config()->context_lifetime);
+}
+
+void check_mech(gss_const_OID mech_type) {
+    if (mech_type != GSS_C_NO_OID && !oid_equal(mech_type, &oid::ntlm))
+        throw GssError(GSS_S_BAD_MECH, Minor::none, "not the NTLM mechanism");
+}
+
+OM_uint32 remaining(const ContextHandle& ctx) {
+    if (!ctx.established) return GSS_C_INDEFINITE;
+    const time_t now = std::time(nullptr);
+    return ctx.expiry > now ? static_cast<OM_uint32>(ctx.expiry - now) : 0;
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor_status, gss_cred_id_t claimant_cred_handle,
+                                             gss_ctx_id_t* context_handle, gss_name_t target_name,
+                                             gss_OID mech_type, OM_uint32 req_flags, OM_uint32,
+                                             gss_channel_bindings_t input_chan_bindings, gss_buffer_t input_token,
+                                             gss_OID* actual_mech_type, gss_buffer_t output_token,
+                                             OM_uint32* ret_flags, OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (context_handle == nullptr || output_token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_token);
+        if (actual_mech_type != nullptr) *actual_mech_type = &oid::ntlm;
+        if (ret_flags != nullptr) *ret_flags = 0;
+        if (time_rec != nullptr) *time_rec = 0;
+        check_mech(mech_type);
+
+        if (*context_handle == GSS_C_NO_CONTEXT) {
+            std::shared_ptr<const ntlm::Credential> cred;
+            if (claimant_cred_handle != GSS_C_NO_CREDENTIAL) {
+                cred = cred_of(claimant_cred_handle)->cred;
+            } else {
+                const ntlm::Name anon = ntlm::Name::anonymous();
+                cred = ntlm::Credential::acquire((req_flags & GSS_C_ANON_FLAG) ? &anon : nullptr,
+                                                 ntlm::CredUsage::initiate, {}, *current_config());
+            }
+            auto ctx = std::make_unique<ContextHandle>();
+            ctx->initiator = true;
+            ctx->req_flags = req_flags;
+            if (target_name != GSS_C_NO_NAME) ctx->target = name_of(target_name)->name;
+            ntlm::ClientParams params;
+            params.gss_req_flags = req_flags;
+            params.target = ctx->target;
+            params.channel_bindings = bindings_hash(input_chan_bindings);
+            params.lm_compat_level = current_config()->lm_compat_level;
+            ctx->client = std::make_unique<ntlm::NtlmClient>(cred, std::move(params));
+            set_buffer(output_token, ByteView(ctx->client->step({})));
+            *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());
+            return GSS_S_CONTINUE_NEEDED;
+        }
+
+        ContextHandle* ctx = context_of(*context_handle);
+        if (!ctx->initiator || !ctx->client) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+        if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
+        if (view_of(input_token).empty()) throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::unexpected_token, "no CHALLENGE");
+        set_buffer(output_token, ByteView(ctx->client->step(view_of(input_token))));
+        finish(*ctx, ctx->client->session());
+        ctx->client.reset();
+        if (ret_flags != nullptr) *ret_flags = ctx->ret_flags;
+        if (time_rec != nullptr) *time_rec = remaining(*ctx);
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor_status, gss_ctx_id_t* context_handle,
+                                               gss_cred_id_t verifier_cred_handle, gss_buffer_t input_token,
+                                               gss_channel_bindings_t input_chan_bindings, gss_name_t* src_name,
+                                               gss_OID* mech_type, gss_buffer_t output_token, OM_uint32* ret_flags,
+                                               OM_uint32* time_rec, gss_cred_id_t* delegated_cred_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (context_handle == nullptr || output_token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_token);
+        if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
+        if (mech_type != nullptr) *mech_type = &oid::ntlm;
+        if (ret_flags != nullptr) *ret_flags = 0;
+        if (time_rec != nullptr) *time_rec = 0;
+        if (delegated_cred_handle != nullptr) *delegated_cred_handle = GSS_C_NO_CREDENTIAL;
+
+        if (*context_handle == GSS_C_NO_CONTEXT) {
+            std::shared_ptr<const ntlm::Credential> cred;
+            if (verifier_cred_handle != GSS_C_NO_CREDENTIAL) {
+                cred = cred_of(verifier_cred_handle)->cred;
+            } else {
+                cred = ntlm::Credential::acquire(nullptr, ntlm::CredUsage::accept, {}, *current_config());
+            }
+            auto ctx = std::make_unique<ContextHandle>();
+            ctx->initiator = false;
+            ctx->target = cred->name();
+            ntlm::ServerParams params;
+            params.channel_bindings = bindings_hash(input_chan_bindings);
+            params.config = current_config();
+            ctx->server = std::make_unique<ntlm::NtlmServer>(cred, std::move(params));
+            set_buffer(output_token, ByteView(ctx->server->step(view_of(input_token))));
+            *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());
+            return GSS_S_CONTINUE_NEEDED;
+        }
+
+        ContextHandle* ctx = context_of(*context_handle);
+        if (ctx->initiator || !ctx->server) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+        if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
+        ctx->server->step(view_of(input_token));
+        const ntlm::SessionInfo session = ctx->server->session();
+        ctx->req_flags = gss_flags_of(session, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG);
+        finish(*ctx, session);
+        ctx->server.reset();
+        if (src_name != nullptr && session.initiator)
+            *src_name = reinterpret_cast<gss_name_t>(new NameHandle(*session.initiator));
+        if (ret_flags != nullptr) *ret_flags = ctx->ret_flags;
+        if (time_rec != nullptr) *time_rec = remaining(*ctx);
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_delete_sec_context(OM_uint32* minor_status, gss_ctx_id_t* context_handle,
+                                               gss_buffer_t output_token) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        clear_buffer(output_token);
+        if (context_handle == nullptr || *context_handle == GSS_C_NO_CONTEXT) return GSS_S_COMPLETE;
+        delete context_of(*context_handle);
+        *context_handle = GSS_C_NO_CONTEXT;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_context_time(OM_uint32* minor_status, gss_ctx_id_t context_handle, OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (time_rec == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *time_rec = 0;
+        const ContextHandle* ctx = context_of(context_handle);
+        if (!ctx->established) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
+        *time_rec = remaining(*ctx);
+        return *time_rec == 0 ? GSS_S_CONTEXT_EXPIRED : GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_inquire_context(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                            gss_name_t* src_name, gss_name_t* targ_name, OM_uint32* lifetime_rec,
+                                            gss_OID* mech_type, OM_uint32* ctx_flags, int* locally_initiated,
+                                            int* open) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
+        if (targ_name != nullptr) *targ_name = GSS_C_NO_NAME;
+        const ContextHandle* ctx = context_of(context_handle);
+        std::optional<ntlm::Name> initiator = ctx->session.initiator;
+        if (!initiator && ctx->initiator && ctx->client && ctx->client->session().initiator)
+            initiator = ctx->client->session().initiator;
+        const std::optional<ntlm::Name>& initiator_name = initiator;
+        const std::optional<ntlm::Name>& acceptor_name = ctx->target;
+        if (src_name != nullptr && initiator_name)
+            *src_name = reinterpret_cast<gss_name_t>(new NameHandle(*initiator_name));
+        if (targ_name != nullptr && acceptor_name)
+            *targ_name = reinterpret_cast<gss_name_t>(new NameHandle(*acceptor_name));
+        if (lifetime_rec != nullptr) *lifetime_rec = remaining(*ctx);
+        if (mech_type != nullptr) *mech_type = &oid::ntlm;
+        if (ctx_flags != nullptr) *ctx_flags = ctx->ret_flags;
+        if (locally_initiated != nullptr) *locally_initiated = ctx->initiator ? 1 : 0;
+        if (open != nullptr) *open = ctx->established ? 1 : 0;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_inquire_sec_context_by_oid(OM_uint32* minor_status, const gss_ctx_id_t context_handle,
+                                                       const gss_OID desired_object, gss_buffer_set_t* data_set) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (data_set == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *data_set = GSS_C_NO_BUFFER_SET;
+        const ContextHandle* ctx = context_of(context_handle);
+        if (oid_equal(desired_object, &oid::inq_sspi_session_key)) {
+            if (!ctx->established) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
+            *data_set = make_buffer_set({ByteView(ctx->session.exported_session_key)});
+            return GSS_S_COMPLETE;
+        }
+        if (oid_equal(desired_object, &oid::spnego_req_mechlist_mic)) {
+            // MIT SPNEGO asks whether NTLM wants the mechListMIC exchanged
+            // (MS-SPNG 3.3.5.1): yes when the AUTHENTICATE carried a MIC.
+            const uint8_t required = ctx->session.mic_present ? 1 : 0;
+            *data_set = make_buffer_set({ByteView(&required, 1)});
+            return GSS_S_COMPLETE;
+        }
+        throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option);
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_process_context_token(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                                  gss_buffer_t) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        context_of(context_handle);
+        // NTLM defines no context-level tokens (MS-NLMP has no deletion
+        // token); any token handed here is not one of ours.
+        throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::unexpected_token, "NTLM has no context tokens");
+    });
+}

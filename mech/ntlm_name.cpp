@@ -1,0 +1,226 @@
+// Names: import, display, compare, duplicate, export, local account mapping.
+
+#include "mech/guard.h"
+#include "mech/handles.h"
+#include "mech/oids.h"
+#include "util/bytes.h"
+#include "util/utf16.h"
+
+#include <pwd.h>
+#include <cstring>
+#include <unistd.h>
+
+#include <vector>
+
+using namespace gssneg;
+using namespace gssneg::mech;
+
+namespace {
+
+// RFC 2743 3.2: 04 01, 2-byte length of the DER OID, the DER OID, a 4-byte
+// name length and the name. The name is "DOMAIN\user", "service/host" or
+// the anonymous text: '/' and '\' cannot occur in account names, so the form
+// tells the kind back on import.
+Bytes export_token(const ntlm::Name& name) {
+    std::string text;
+    if (name.kind() == ntlm::NameKind::hostbased_service)
+        text = name.spn();
+    else
+        text = name.display();
+    ByteWriter w;
+    w.u8(0x04);
+    w.u8(0x01);
+    w.u16be(static_cast<uint16_t>(oid::ntlm.length + 2));
+    w.u8(0x06);
+    w.u8(static_cast<uint8_t>(oid::ntlm.length));
+    w.bytes({static_cast<const uint8_t*>(oid::ntlm.elements), oid::ntlm.length});
+    w.u32be(static_cast<uint32_t>(text.size()));
+    w.bytes(as_bytes(text));
+    return w.take();
+}
+
+ntlm::Name parse_exported_text(std::string_view text) {
+    if (text == ntlm::anonymous_display) return ntlm::Name::anonymous();
+    if (const auto slash = text.find('/'); slash != std::string_view::npos) {
+        std::string hb(text);
+        hb[slash] = '@';
+        return ntlm::Name::hostbased(hb);
+    }
+    return ntlm::Name::user(text);
+}
+
+ntlm::Name import_export_token(ByteView token) {
+    ByteReader r(token, Minor::bad_name);
+    if (r.u8() != 0x04 || r.u8() != 0x01) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "not an exported name");
+    const uint16_t oid_len = r.u16be();
+    ByteReader oid_r(r.take(oid_len), Minor::bad_name);
+    if (oid_r.u8() != 0x06) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "exported name OID");
+    const uint8_t len = oid_r.u8();
+    const ByteView oid_bytes = oid_r.take(len);
+    oid_r.assert_done();
+    const gss_OID_desc got{len, const_cast<uint8_t*>(oid_bytes.data())};
+    if (!oid_equal(&got, &oid::ntlm)) throw GssError(GSS_S_BAD_MECH, Minor::bad_name, "exported name of another mechanism");
+    const uint32_t name_len = r.u32be();
+    const ByteView text = r.take(name_len);
+    r.assert_done();
+    return parse_exported_text({reinterpret_cast<const char*>(text.data()), text.size()});
+}
+
+// A Kerberos principal name reaching NTLM (through a negotiating mech):
+// "service/host@REALM" is a service, "user@REALM" a user.
+ntlm::Name from_krb5_principal(std::string_view text) {
+    const auto at = text.rfind('@');
+    const std::string_view principal = at == std::string_view::npos ? text : text.substr(0, at);
+    if (const auto slash = principal.find('/'); slash != std::string_view::npos) {
+        std::string hb(principal);
+        hb[slash] = '@';
+        return ntlm::Name::hostbased(hb);
+    }
+    return ntlm::Name::user(text);
+}
+
+ntlm::Name import(std::string_view text, ByteView raw, gss_const_OID type) {
+    if (type == GSS_C_NO_OID || oid_equal(type, &oid::nt_user_name)) return ntlm::Name::user(text);
+    if (oid_equal(type, &oid::nt_hostbased_service) || oid_equal(type, &oid::nt_hostbased_service_x))
+        return ntlm::Name::hostbased(text);
+    if (oid_equal(type, &oid::nt_anonymous)) return ntlm::Name::anonymous();
+    if (oid_equal(type, &oid::nt_export_name)) return import_export_token(raw);
+    if (oid_equal(type, &oid::krb5_nt_principal_name)) return from_krb5_principal(text);
+    if (oid_equal(type, &oid::nt_string_uid_name) || oid_equal(type, &oid::nt_machine_uid_name)) {
+        uid_t uid = 0;
+        if (oid_equal(type, &oid::nt_machine_uid_name)) {
+            if (raw.size() != sizeof(uid_t)) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "machine uid size");
+            std::memcpy(&uid, raw.data(), sizeof uid);
+        } else {
+            try {
+                uid = static_cast<uid_t>(std::stoul(std::string(text)));
+            } catch (const std::exception&) {
+                throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "not a uid");
+            }
+        }
+        passwd pw{};
+        passwd* result = nullptr;
+        std::vector<char> buf(16384);
+        if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &result) != 0 || result == nullptr)
+            throw GssError(GSS_S_BAD_NAME, Minor::no_local_account, "uid " + std::to_string(uid));
+        return ntlm::Name::user(pw.pw_name);
+    }
+    throw GssError(GSS_S_BAD_NAMETYPE, Minor::unsupported_name_type);
+}
+
+gss_OID display_type(const ntlm::Name& n) {
+    switch (n.kind()) {
+    case ntlm::NameKind::user: return &oid::nt_user_name;
+    case ntlm::NameKind::hostbased_service: return &oid::nt_hostbased_service;
+    case ntlm::NameKind::anonymous: return &oid::nt_anonymous;
+    }
+    return GSS_C_NO_OID;
+}
+
+bool local_account_exists(const std::string& name) {
+    passwd pw{};
+    passwd* result = nullptr;
+    std::vector<char> buf(16384);
+    return getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &result) == 0 && result != nullptr;
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gss_import_name(OM_uint32* minor_status, gss_buffer_t input_name_buffer,
+                                        gss_OID input_name_type, gss_name_t* output_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (output_name == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *output_name = GSS_C_NO_NAME;
+        if (input_name_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+        auto handle = std::make_unique<NameHandle>(
+            import(text_of(input_name_buffer), view_of(input_name_buffer), input_name_type));
+        *output_name = reinterpret_cast<gss_name_t>(handle.release());
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_display_name(OM_uint32* minor_status, gss_name_t input_name,
+                                         gss_buffer_t output_name_buffer, gss_OID* output_name_type) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (output_name_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_name_buffer);
+        if (output_name_type != nullptr) *output_name_type = GSS_C_NO_OID;
+        const NameHandle* h = name_of(input_name);
+        set_buffer(output_name_buffer, std::string_view(h->name.display()));
+        if (output_name_type != nullptr) *output_name_type = display_type(h->name);
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_compare_name(OM_uint32* minor_status, gss_name_t name1, gss_name_t name2,
+                                         int* name_equal) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (name_equal == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *name_equal = name_of(name1)->name.matches(name_of(name2)->name) ? 1 : 0;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_release_name(OM_uint32* minor_status, gss_name_t* input_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (input_name == nullptr || *input_name == GSS_C_NO_NAME) return GSS_S_COMPLETE;
+        delete name_of(*input_name);
+        *input_name = GSS_C_NO_NAME;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_duplicate_name(OM_uint32* minor_status, const gss_name_t input_name,
+                                           gss_name_t* dest_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (dest_name == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *dest_name = GSS_C_NO_NAME;
+        auto handle = std::make_unique<NameHandle>(name_of(input_name)->name);
+        *dest_name = reinterpret_cast<gss_name_t>(handle.release());
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_export_name(OM_uint32* minor_status, const gss_name_t input_name,
+                                        gss_buffer_t exported_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (exported_name == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(exported_name);
+        set_buffer(exported_name, ByteView(export_token(name_of(input_name)->name)));
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_canonicalize_name(OM_uint32* minor_status, const gss_name_t input_name,
+                                              const gss_OID, gss_name_t* output_name) {
+    return gss_duplicate_name(minor_status, input_name, output_name);
+}
+
+// A user maps to the local account of the same name, tried as given and in
+// lower case; the domain is not part of the local name.
+GSSNEG_EXPORT OM_uint32 gss_localname(OM_uint32* minor_status, const gss_name_t name, gss_const_OID,
+                                      gss_buffer_t localname) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (localname == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(localname);
+        const ntlm::Name& n = name_of(name)->name;
+        if (n.kind() != ntlm::NameKind::user) throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
+        for (const std::string& candidate : {n.user_name(), to_lower_ascii(n.user_name())}) {
+            if (local_account_exists(candidate)) {
+                set_buffer(localname, std::string_view(candidate));
+                return GSS_S_COMPLETE;
+            }
+        }
+        throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_inquire_names_for_mech(OM_uint32* minor_status, gss_OID, gss_OID_set* name_types) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (name_types == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *name_types = make_oid_set({&oid::nt_user_name, &oid::nt_hostbased_service, &oid::nt_hostbased_service_x,
+                                    &oid::nt_anonymous, &oid::nt_export_name, &oid::nt_string_uid_name,
+                                    &oid::nt_machine_uid_name});
+        return GSS_S_COMPLETE;
+    });
+}

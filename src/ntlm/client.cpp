@@ -1,0 +1,189 @@
+#include "ntlm/client.h"
+
+#include "crypto/crypto.h"
+#include "ntlm/authenticate_message.h"
+#include "ntlm/challenge_message.h"
+#include "ntlm/flags.h"
+#include "ntlm/negotiate_message.h"
+#include "ntlm/ntlm_crypto.h"
+#include "util/errors.h"
+#include "util/trace.h"
+
+#include <algorithm>
+
+namespace gssneg::ntlm {
+
+namespace {
+
+constexpr uint32_t gss_integrity_flags =
+    GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+
+// Flags the initiator proposes whatever the application asked for: NTLMv2
+// with extended session security and 128-bit keys exchanged with KEY_EXCH,
+// the strongest combination MS-NLMP defines.
+constexpr uint32_t base_flags = flag::unicode | flag::oem | flag::request_target | flag::ntlm |
+                                flag::always_sign | flag::extended_session_security | flag::version |
+                                flag::negotiate_128 | flag::negotiate_56 | flag::key_exch;
+
+void trace_av_pairs(const char* what, const AvPairs& pairs) {
+    std::string line = what;
+    for (const auto& e : pairs.entries()) {
+        line += ' ';
+        line += av_id_name(e.id);
+        line += '(' + std::to_string(e.value.size()) + ')';
+    }
+    trace("ntlm", line);
+}
+
+}  // namespace
+
+const char* response_kind_name(ResponseKind kind) noexcept {
+    switch (kind) {
+    case ResponseKind::anonymous: return "anonymous";
+    case ResponseKind::ntlmv1: return "NTLMv1";
+    case ResponseKind::ntlmv1_ess: return "NTLMv1 with extended session security";
+    case ResponseKind::ntlmv2: return "NTLMv2";
+    }
+    return "unknown";
+}
+
+NtlmClient::NtlmClient(std::shared_ptr<const Credential> cred, ClientParams params)
+    : m_cred(std::move(cred)), m_params(std::move(params)) {
+    if (!m_cred || !m_cred->can_initiate()) throw GssError(GSS_S_NO_CRED, Minor::cred_usage_mismatch);
+}
+
+Bytes NtlmClient::step(ByteView input) {
+    switch (m_state) {
+    case State::start:
+        if (!input.empty()) throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::unexpected_token);
+        m_state = State::sent_negotiate;
+        return make_negotiate();
+    case State::sent_negotiate: {
+        Bytes out = make_authenticate(input);
+        m_state = State::done;
+        return out;
+    }
+    case State::done: break;
+    }
+    throw GssError(GSS_S_FAILURE, Minor::context_already_established);
+}
+
+Bytes NtlmClient::make_negotiate() {
+    uint32_t flags = base_flags;
+    if (m_params.gss_req_flags & gss_integrity_flags) flags |= flag::sign;
+    if (m_params.gss_req_flags & GSS_C_CONF_FLAG) flags |= flag::seal;
+    if (m_params.gss_req_flags & GSS_C_IDENTIFY_FLAG) flags |= flag::identify;
+    if (m_cred->anonymous()) flags |= flag::anonymous;
+    m_requested_flags = flags;
+
+    const NegotiateMessage msg(flags, {}, {}, Version{});
+    m_negotiate = msg.serialize();
+    if (trace_enabled())
+        trace("ntlm", "initiator -> NEGOTIATE " + std::to_string(m_negotiate.size()) +
+                          " bytes, flags " + flags_to_string(flags));
+    return m_negotiate;
+}
+
+Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
+    const ChallengeMessage challenge(challenge_token);
+    const uint32_t server_flags = challenge.flags();
+    if (trace_enabled()) {
+        trace("ntlm", "initiator <- CHALLENGE " + std::to_string(challenge_token.size()) + " bytes, flags " +
+                          flags_to_string(server_flags) + ", target \"" + challenge.target_name() + "\"");
+        trace_av_pairs("initiator <- TargetInfo:", challenge.target_info());
+    }
+    uint32_t flags = m_requested_flags & server_flags;
+    flags |= server_flags & flag::target_info;
+    if (flags & flag::unicode) flags &= ~flag::oem;
+    if (!(flags & (flag::unicode | flag::oem))) throw GssError(GSS_S_FAILURE, Minor::no_common_flags);
+
+    const bool anonymous = m_cred->anonymous();
+    const bool v2 = !anonymous && m_params.lm_compat_level >= 3;
+    Challenge8 client_challenge{};
+    crypto::random_bytes(client_challenge);
+
+    AuthenticateFields auth;
+    Key16 session_base_key;
+    Key16 lm_owf;
+    bool send_mic = false;
+
+    if (anonymous) {
+        // MS-NLMP 3.1.5.1.2: anonymous sends an empty NtChallengeResponse
+        // and Z(1) as the LmChallengeResponse; the SessionBaseKey is Z(16).
+        auth.lm_response = Bytes(1, 0);
+        m_session.response = ResponseKind::anonymous;
+        m_session.initiator = Name::anonymous();
+    } else if (v2) {
+        AvPairs info = challenge.target_info();
+        const auto server_time = info.timestamp();
+        const uint64_t timestamp = server_time ? *server_time : filetime_now();
+        // MS-NLMP 3.1.5.1.2: with an MsvAvTimestamp from the server the
+        // client sends a MIC and says so in MsvAvFlags.
+        send_mic = server_time.has_value();
+        if (send_mic) info.set_flags(info.flags().value_or(0) | av_flag::mic_present);
+        if (m_params.target && m_params.target->kind() == NameKind::hostbased_service)
+            info.set_string(AvId::target_name, m_params.target->spn());
+        if (m_params.channel_bindings) info.set(AvId::channel_bindings, *m_params.channel_bindings);
+
+        const Name& user = *m_cred->name();
+        const Key16 ntowf2 = nt_owf_v2(m_cred->nt_hash(), user.user_name(), user.domain());
+        ResponsesV2 r = compute_ntlmv2(ntowf2, challenge.server_challenge(), client_challenge, timestamp,
+                                       info.serialize());
+        auth.nt_response = std::move(r.nt_response);
+        // MS-NLMP 3.1.5.1.2: "If NTLM v2 authentication is used and the
+        // CHALLENGE_MESSAGE TargetInfo field has an MsvAvTimestamp present,
+        // the client SHOULD NOT send the LmChallengeResponse and SHOULD send
+        // Z(24) instead."
+        auth.lm_response = send_mic ? Bytes(24, 0) : std::move(r.lm_response);
+        session_base_key = r.session_base_key;
+        m_session.response = ResponseKind::ntlmv2;
+        if (trace_enabled()) trace_av_pairs("initiator -> client blob AV pairs:", info);
+    } else {
+        const bool ess = flags & flag::extended_session_security;
+        // LmCompatibilityLevel 2 sends the NT response in both fields.
+        const std::optional<Key16> lm_hash =
+            m_params.lm_compat_level <= 1 ? m_cred->lm_hash() : std::optional<Key16>{};
+        ResponsesV1 r = compute_ntlmv1(flags, m_cred->nt_hash(), lm_hash, challenge.server_challenge(),
+                                       client_challenge);
+        auth.nt_response = std::move(r.nt_response);
+        auth.lm_response = std::move(r.lm_response);
+        session_base_key = r.session_base_key;
+        if (lm_hash) lm_owf = *lm_hash;
+        m_session.response = ess ? ResponseKind::ntlmv1_ess : ResponseKind::ntlmv1;
+    }
+
+    const Key16 key_exchange_key =
+        kxkey(flags, v2, session_base_key, lm_owf, auth.lm_response, challenge.server_challenge());
+    if (flags & flag::key_exch) {
+        crypto::random_bytes(m_session.exported_session_key.span());
+        auth.encrypted_random_session_key = crypto::rc4_once(key_exchange_key, m_session.exported_session_key);
+    } else {
+        m_session.exported_session_key = key_exchange_key;
+    }
+
+    if (!anonymous) {
+        const Name& user = *m_cred->name();
+        auth.user = user.user_name();
+        auth.domain = user.domain();
+        auth.workstation = m_cred->workstation();
+        m_session.initiator = user;
+    }
+    auth.flags = flags;
+    auth.version = Version{};
+    if (send_mic) auth.mic = Mic16{};
+
+    Bytes out = AuthenticateMessage(std::move(auth)).serialize();
+    if (send_mic) {
+        const Mic16 mic = compute_mic(m_session.exported_session_key, m_negotiate, challenge_token, out);
+        std::copy(mic.begin(), mic.end(), out.begin() + AuthenticateMessage::mic_offset);
+    }
+    m_session.flags = flags;
+    m_session.mic_present = send_mic;
+    if (trace_enabled())
+        trace("ntlm", "initiator -> AUTHENTICATE " + std::to_string(out.size()) + " bytes, " +
+                          response_kind_name(m_session.response) + (send_mic ? ", MIC" : ", no MIC") +
+                          ", flags " + flags_to_string(flags));
+    return out;
+}
+
+}  // namespace gssneg::ntlm

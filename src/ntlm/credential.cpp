@@ -1,0 +1,79 @@
+#include "ntlm/credential.h"
+
+#include "ntlm/ntlm_crypto.h"
+#include "util/errors.h"
+
+#include <cstdlib>
+
+namespace gssneg::ntlm {
+
+namespace {
+
+std::optional<std::string> default_user_name() {
+    for (const char* var : {"NTLMUSER", "USER"}) {
+        if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return std::string(v);
+    }
+    return std::nullopt;
+}
+
+std::shared_ptr<UserDatabase> open_user_db(const CredStoreOptions& store, const Config& config) {
+    const std::string& path = store.user_file ? *store.user_file : config.user_file;
+    if (path.empty()) return nullptr;
+    return UserDatabase::shared(path);
+}
+
+}  // namespace
+
+std::shared_ptr<const Credential> Credential::acquire(const Name* desired, CredUsage usage,
+                                                      const CredStoreOptions& store, const Config& config) {
+    std::shared_ptr<Credential> cred(new Credential());
+    cred->m_usage = usage;
+    cred->m_workstation = store.workstation ? *store.workstation : config.workstation;
+    const auto user_db = open_user_db(store, config);
+
+    if (usage != CredUsage::initiate) {
+        if (!user_db) throw GssError(GSS_S_NO_CRED, Minor::user_file_not_set);
+        cred->m_user_db = user_db;
+        if (desired != nullptr) cred->m_name = *desired;
+    }
+    if (usage == CredUsage::accept) return cred;
+
+    if (desired != nullptr && desired->kind() == NameKind::anonymous) {
+        cred->m_name = *desired;
+        return cred;
+    }
+    if (desired != nullptr && desired->kind() != NameKind::user) {
+        throw GssError(GSS_S_BAD_NAMETYPE, Minor::unsupported_name_type,
+                       "an initiator credential needs a user name");
+    }
+
+    std::optional<Name> who;
+    if (desired != nullptr) {
+        who = *desired;
+    } else if (const auto user = default_user_name()) {
+        who = Name::user(*user);
+    }
+    if (who && who->domain().empty() && store.domain) who = Name::from_parts(*store.domain, who->user_name());
+
+    if (store.password || store.nt_hash) {
+        if (!who) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, "no user name for the password");
+        cred->m_nt_hash = store.nt_hash ? *store.nt_hash : nt_owf_v1(*store.password);
+        if (store.password && store.password->size() <= 14) cred->m_lm_hash = lm_owf_v1(*store.password);
+        cred->m_name = who;
+        return cred;
+    }
+
+    if (!user_db) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, "no password and no user database");
+    const auto entry = who ? user_db->find(who->user_name(), who->domain()) : user_db->first();
+    if (!entry) {
+        throw GssError(GSS_S_NO_CRED, Minor::no_credentials,
+                       who ? "user " + who->display() + " is not in the user database" : "user database is empty");
+    }
+    const std::string domain = who && !who->domain().empty() ? who->domain() : entry->domain;
+    cred->m_name = Name::from_parts(domain, who ? who->user_name() : entry->user);
+    cred->m_nt_hash = entry->nt_hash;
+    cred->m_lm_hash = entry->lm_hash;
+    return cred;
+}
+
+}  // namespace gssneg::ntlm

@@ -1,1 +1,264 @@
+// The three legs between the core initiator and acceptor, in process.
+
+#include "ntlm/authenticate_message.h"
+#include "ntlm/client.h"
+#include "ntlm/flags.h"
+#include "ntlm/server.h"
+#include "util/errors.h"
+
 #include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+
+using namespace gssneg;
+using namespace gssneg::ntlm;
+
+namespace {
+
+struct TempUserFile {
+    explicit TempUserFile(const std::string& contents) {
+        char tmpl[] = "/tmp/gssneg-users-XXXXXX";
+        const int fd = mkstemp(tmpl);
+        REQUIRE(fd >= 0);
+        close(fd);
+        path = tmpl;
+        std::ofstream(path) << contents;
+    }
+    ~TempUserFile() { std::remove(path.c_str()); }
+    std::string path;
+};
+
+struct Fixture {
+    Fixture() : users("EXAMPLE:alice:Secret-1\nEXAMPLE:bob:hunter2\n") {
+        config.user_file = users.path;
+        config.fill_host_defaults();
+    }
+
+    std::shared_ptr<const Credential> client_cred(const std::string& who, std::optional<std::string> password = {}) {
+        CredStoreOptions store;
+        if (password) store.password = SecureString(password->c_str());
+        const Name name = Name::user(who);
+        return Credential::acquire(&name, CredUsage::initiate, store, config);
+    }
+    std::shared_ptr<const Credential> server_cred() {
+        return Credential::acquire(nullptr, CredUsage::accept, {}, config);
+    }
+    ServerParams server_params() {
+        ServerParams p;
+        p.config = std::make_shared<Config>(config);
+        return p;
+    }
+
+    TempUserFile users;
+    Config config;
+};
+
+struct Legs {
+    Bytes negotiate, challenge, authenticate;
+};
+
+Legs first_two(NtlmClient& c, NtlmServer& s) {
+    Legs l;
+    l.negotiate = c.step({});
+    l.challenge = s.step(l.negotiate);
+    l.authenticate = c.step(l.challenge);
+    return l;
+}
+
+void require_failure(NtlmServer& s, ByteView token, OM_uint32 major, Minor minor) {
+    try {
+        s.step(token);
+        FAIL("the acceptor accepted");
+    } catch (const GssError& e) {
+        CHECK(e.major() == major);
+        CHECK(e.minor() == minor_value(minor));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("NTLMv2 handshake with MIC, keys agree", "[handshake]") {
+    Fixture f;
+    ClientParams cp;
+    cp.gss_req_flags = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
+    cp.target = Name::hostbased("HTTP@server.example");
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+    NtlmServer s(f.server_cred(), f.server_params());
+    const Legs l = first_two(c, s);
+    CHECK(s.step(l.authenticate).empty());
+    REQUIRE(c.complete());
+    REQUIRE(s.complete());
+    CHECK(c.session().response == ResponseKind::ntlmv2);
+    CHECK(s.session().response == ResponseKind::ntlmv2);
+    CHECK(c.session().mic_present);
+    CHECK(s.session().mic_present);
+    CHECK(c.session().flags == s.session().flags);
+    CHECK((s.session().flags & flag::seal) != 0);
+    CHECK((s.session().flags & flag::key_exch) != 0);
+    CHECK(std::equal(c.session().exported_session_key.view().begin(), c.session().exported_session_key.view().end(),
+                     s.session().exported_session_key.view().begin()));
+    CHECK(s.session().initiator->display() == "EXAMPLE\\alice");
+}
+
+TEST_CASE("passwords given directly and user names without domain", "[handshake]") {
+    Fixture f;
+    NtlmClient c(f.client_cred("bob", "hunter2"), {});
+    NtlmServer s(f.server_cred(), f.server_params());
+    const Legs l = first_two(c, s);
+    s.step(l.authenticate);
+    CHECK(s.complete());
+    CHECK(s.session().initiator->user_name() == "bob");
+    CHECK(s.session().initiator->domain() == "EXAMPLE");
+}
+
+TEST_CASE("a wrong password fails with DEFECTIVE_CREDENTIAL", "[handshake]") {
+    Fixture f;
+    NtlmClient c(f.client_cred("EXAMPLE\\alice", "not-the-password"), {});
+    NtlmServer s(f.server_cred(), f.server_params());
+    const Legs l = first_two(c, s);
+    require_failure(s, l.authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::wrong_password);
+}
+
+TEST_CASE("an unknown user fails with DEFECTIVE_CREDENTIAL", "[handshake]") {
+    Fixture f;
+    NtlmClient c(f.client_cred("EXAMPLE\\mallory", "whatever"), {});
+    NtlmServer s(f.server_cred(), f.server_params());
+    const Legs l = first_two(c, s);
+    require_failure(s, l.authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::unknown_user);
+}
+
+TEST_CASE("a zeroed MIC fails with BAD_MIC", "[handshake]") {
+    Fixture f;
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+    NtlmServer s(f.server_cred(), f.server_params());
+    Legs l = first_two(c, s);
+    std::fill_n(l.authenticate.begin() + AuthenticateMessage::mic_offset, 16, 0);
+    require_failure(s, l.authenticate, GSS_S_BAD_MIC, Minor::mic_mismatch);
+}
+
+TEST_CASE("a tampered NT response fails", "[handshake]") {
+    Fixture f;
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+    NtlmServer s(f.server_cred(), f.server_params());
+    Legs l = first_two(c, s);
+    const AuthenticateMessage parsed(l.authenticate);
+    // The NTProofStr sits at the NtChallengeResponse offset (bytes 24..27).
+    const uint32_t nt_offset = l.authenticate[24] | (l.authenticate[25] << 8);
+    l.authenticate[nt_offset + 3] ^= 0x01;
+    require_failure(s, l.authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::wrong_password);
+}
+
+TEST_CASE("channel bindings", "[handshake]") {
+    Fixture f;
+    const std::array<uint8_t, 16> cb1{1, 2, 3};
+    const std::array<uint8_t, 16> cb2{4, 5, 6};
+
+    SECTION("equal bindings pass") {
+        ClientParams cp;
+        cp.channel_bindings = cb1;
+        ServerParams sp = f.server_params();
+        sp.channel_bindings = cb1;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        NtlmServer s(f.server_cred(), sp);
+        s.step(first_two(c, s).authenticate);
+        CHECK(s.complete());
+    }
+    SECTION("different bindings fail with BAD_BINDINGS") {
+        ClientParams cp;
+        cp.channel_bindings = cb1;
+        ServerParams sp = f.server_params();
+        sp.channel_bindings = cb2;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        NtlmServer s(f.server_cred(), sp);
+        require_failure(s, first_two(c, s).authenticate, GSS_S_BAD_BINDINGS, Minor::channel_bindings_mismatch);
+    }
+    SECTION("bindings the client did not send fail with BAD_BINDINGS") {
+        ServerParams sp = f.server_params();
+        sp.channel_bindings = cb2;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+        NtlmServer s(f.server_cred(), sp);
+        require_failure(s, first_two(c, s).authenticate, GSS_S_BAD_BINDINGS, Minor::channel_bindings_missing);
+    }
+}
+
+TEST_CASE("LM_COMPAT_LEVEL decides NTLMv1", "[handshake]") {
+    Fixture f;
+    ClientParams cp;
+    cp.lm_compat_level = 2;
+
+    SECTION("a level-3 acceptor accepts NTLMv1 with extended session security") {
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        NtlmServer s(f.server_cred(), f.server_params());
+        s.step(first_two(c, s).authenticate);
+        CHECK(s.session().response == ResponseKind::ntlmv1_ess);
+        CHECK(c.session().response == ResponseKind::ntlmv1_ess);
+        CHECK_FALSE(s.session().mic_present);
+        CHECK(std::equal(c.session().exported_session_key.view().begin(),
+                         c.session().exported_session_key.view().end(),
+                         s.session().exported_session_key.view().begin()));
+    }
+    SECTION("a level-5 acceptor refuses NTLMv1") {
+        f.config.lm_compat_level = 5;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        NtlmServer s(f.server_cred(), f.server_params());
+        require_failure(s, first_two(c, s).authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::ntlmv1_not_allowed);
+    }
+}
+
+TEST_CASE("anonymous logons need allow_anonymous", "[handshake]") {
+    Fixture f;
+    const Name anon = Name::anonymous();
+    auto cred = Credential::acquire(&anon, CredUsage::initiate, {}, f.config);
+    SECTION("refused by default") {
+        NtlmClient c(cred, {});
+        NtlmServer s(f.server_cred(), f.server_params());
+        require_failure(s, first_two(c, s).authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::anonymous_not_allowed);
+    }
+    SECTION("accepted when allowed") {
+        f.config.allow_anonymous = true;
+        NtlmClient c(cred, {});
+        NtlmServer s(f.server_cred(), f.server_params());
+        s.step(first_two(c, s).authenticate);
+        CHECK(s.session().response == ResponseKind::anonymous);
+        CHECK(s.session().initiator->kind() == NameKind::anonymous);
+    }
+}
+
+TEST_CASE("tokens at the wrong leg are refused", "[handshake]") {
+    Fixture f;
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+    NtlmServer s(f.server_cred(), f.server_params());
+    const Bytes negotiate = c.step({});
+    // The acceptor expects a NEGOTIATE first, the initiator a CHALLENGE.
+    NtlmServer s2(f.server_cred(), f.server_params());
+    const Bytes challenge = s2.step(negotiate);
+    require_failure(s, challenge, GSS_S_DEFECTIVE_TOKEN, Minor::wrong_message_type);
+    try {
+        c.step(negotiate);
+        FAIL("the initiator took a NEGOTIATE as CHALLENGE");
+    } catch (const GssError& e) {
+        CHECK(e.major() == GSS_S_DEFECTIVE_TOKEN);
+        CHECK(e.minor() == minor_value(Minor::wrong_message_type));
+    }
+}
+
+TEST_CASE("no credentials without a password or database entry", "[handshake]") {
+    Config empty;
+    const Name who = Name::user("nobody");
+    try {
+        Credential::acquire(&who, CredUsage::initiate, {}, empty);
+        FAIL("acquired");
+    } catch (const GssError& e) {
+        CHECK(e.major() == GSS_S_NO_CRED);
+        CHECK(e.minor() == minor_value(Minor::no_credentials));
+    }
+    try {
+        Credential::acquire(nullptr, CredUsage::accept, {}, empty);
+        FAIL("acquired");
+    } catch (const GssError& e) {
+        CHECK(e.major() == GSS_S_NO_CRED);
+        CHECK(e.minor() == minor_value(Minor::user_file_not_set));
+    }
+}

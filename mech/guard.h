@@ -1,0 +1,56 @@
+// The one exception boundary of the module. Every extern "C" entry point
+// returns guard(minor_status, [&] { ... }); the lambda returns the major
+// status and may throw. This is the only catch in the project.
+#pragma once
+
+#include "mech/gssapi_exports.h"
+#include "util/bytes.h"
+#include "util/errors.h"
+
+#include <string>
+#include <string_view>
+
+namespace gssneg::mech {
+
+// Remembers the detail text of the last error with this minor code on this
+// thread, so gss_display_status can say which user or field was at fault.
+void remember_detail(OM_uint32 minor, const std::string& what) noexcept;
+std::string recall_detail(OM_uint32 minor);
+
+template <typename F>
+OM_uint32 guard(OM_uint32* minor_status, F&& body) noexcept {
+    OM_uint32 scratch = 0;
+    OM_uint32* minor = minor_status != nullptr ? minor_status : &scratch;
+    *minor = 0;
+    try {
+        return body();
+    } catch (const GssError& e) {
+        *minor = e.minor();
+        remember_detail(e.minor(), e.what());
+        return e.major();
+    } catch (const std::bad_alloc&) {
+        *minor = minor_value(Minor::out_of_memory);
+        return GSS_S_FAILURE;
+    } catch (const std::exception& e) {
+        *minor = minor_value(Minor::internal_error);
+        remember_detail(*minor, e.what());
+        return GSS_S_FAILURE;
+    } catch (...) {
+        *minor = minor_value(Minor::internal_error);
+        return GSS_S_FAILURE;
+    }
+}
+
+// Output buffers are released by the mechglue with free(): malloc them.
+void set_buffer(gss_buffer_t out, ByteView data);
+void set_buffer(gss_buffer_t out, std::string_view text);
+void clear_buffer(gss_buffer_t out) noexcept;
+ByteView view_of(const gss_buffer_t buf) noexcept;
+std::string_view text_of(const gss_buffer_t buf) noexcept;
+
+// OID helpers; sets are malloc'ed as the mechglue frees them with free().
+bool oid_equal(gss_const_OID a, gss_const_OID b) noexcept;
+gss_OID_set make_oid_set(std::initializer_list<gss_const_OID> oids);
+gss_buffer_set_t make_buffer_set(std::initializer_list<ByteView> items);
+
+}  // namespace gssneg::mech

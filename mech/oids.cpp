@@ -1,0 +1,46 @@
+#include "mech/oids.h"
+
+#include "gss-negotiate/gss_negotiate.h"
+
+namespace gssneg::mech::oid {
+
+namespace {
+constexpr void* bytes(const char* s) { return const_cast<char*>(s); }
+}  // namespace
+
+gss_OID_desc ntlm = {GSSNEG_NTLM_OID_LENGTH, bytes(GSSNEG_NTLM_OID_BYTES)};
+// RFC 2744 4: 1.2.840.113554.1.2.1.{1,2,3,4}
+gss_OID_desc nt_user_name = {10, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x01")};
+gss_OID_desc nt_machine_uid_name = {10, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x02")};
+gss_OID_desc nt_string_uid_name = {10, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x03")};
+gss_OID_desc nt_hostbased_service = {10, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04")};
+// 1.3.6.1.5.6.2, 1.3.6.1.5.6.3, 1.3.6.1.5.6.4
+gss_OID_desc nt_hostbased_service_x = {6, bytes("\x2b\x06\x01\x05\x06\x02")};
+gss_OID_desc nt_anonymous = {6, bytes("\x2b\x06\x01\x05\x06\x03")};
+gss_OID_desc nt_export_name = {6, bytes("\x2b\x06\x01\x05\x06\x04")};
+// 1.2.840.113554.1.2.2.1
+gss_OID_desc krb5_nt_principal_name = {10, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x01")};
+gss_OID_desc inq_sspi_session_key = {GSSNEG_INQ_SSPI_SESSION_KEY_OID_LENGTH,
+                                     bytes(GSSNEG_INQ_SSPI_SESSION_KEY_OID_BYTES)};
+gss_OID_desc spnego_req_mechlist_mic = {GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_LENGTH,
+                                        bytes(GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_BYTES)};
+gss_OID_desc ntlm_reset_crypto = {GSSNEG_NTLM_RESET_CRYPTO_OID_LENGTH, bytes(GSSNEG_NTLM_RESET_CRYPTO_OID_BYTES)};
+
+namespace ma {
+gss_OID_desc mech_concrete = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x01")};
+gss_OID_desc mech_nego = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x04")};
+gss_OID_desc deprecated = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x07")};
+gss_OID_desc not_dflt_mech = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x08")};
+gss_OID_desc auth_init = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x0a")};
+gss_OID_desc auth_init_anon = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x0e")};
+gss_OID_desc integ_prot = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x11")};
+gss_OID_desc conf_prot = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x12")};
+gss_OID_desc mic = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x13")};
+gss_OID_desc wrap = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x14")};
+gss_OID_desc replay_det = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x16")};
+gss_OID_desc oos_det = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x17")};
+gss_OID_desc cbindings = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x18")};
+gss_OID_desc ctx_trans = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x1b")};
+}  // namespace ma
+
+}  // namespace gssneg::mech::oid

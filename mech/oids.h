@@ -1,0 +1,40 @@
+// OIDs the module uses. The module does not link the mechglue, so the
+// GSS_C_NT_* and GSS_C_MA_* objects are defined here by value.
+#pragma once
+
+#include "mech/gssapi_exports.h"
+
+namespace gssneg::mech::oid {
+
+extern gss_OID_desc ntlm;
+extern gss_OID_desc nt_user_name;
+extern gss_OID_desc nt_machine_uid_name;
+extern gss_OID_desc nt_string_uid_name;
+extern gss_OID_desc nt_hostbased_service;
+extern gss_OID_desc nt_hostbased_service_x;
+extern gss_OID_desc nt_anonymous;
+extern gss_OID_desc nt_export_name;
+extern gss_OID_desc krb5_nt_principal_name;
+extern gss_OID_desc inq_sspi_session_key;
+extern gss_OID_desc spnego_req_mechlist_mic;
+extern gss_OID_desc ntlm_reset_crypto;
+
+// RFC 5587 mechanism attributes, 1.3.6.1.5.5.13.N.
+namespace ma {
+extern gss_OID_desc mech_concrete;
+extern gss_OID_desc auth_init;
+extern gss_OID_desc auth_init_anon;
+extern gss_OID_desc integ_prot;
+extern gss_OID_desc conf_prot;
+extern gss_OID_desc mic;
+extern gss_OID_desc wrap;
+extern gss_OID_desc replay_det;
+extern gss_OID_desc oos_det;
+extern gss_OID_desc cbindings;
+extern gss_OID_desc ctx_trans;
+extern gss_OID_desc not_dflt_mech;
+extern gss_OID_desc deprecated;
+extern gss_OID_desc mech_nego;
+}  // namespace ma
+
+}  // namespace gssneg::mech::oid

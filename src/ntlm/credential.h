@@ -1,0 +1,66 @@
+// NTLM credentials: an initiator identity with its NT (and LM) hash, an
+// acceptor with its user database, or both.
+#pragma once
+
+#include "ntlm/name.h"
+#include "ntlm/user_database.h"
+#include "util/config.h"
+#include "util/secure.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace gssneg::ntlm {
+
+enum class CredUsage { initiate, accept, both };
+
+// Values a gss_acquire_cred_from() credential store may carry (keys in
+// include/gss-negotiate/gss_negotiate.h).
+struct CredStoreOptions {
+    std::optional<std::string> user_file;
+    std::optional<SecureString> password;
+    std::optional<Key16> nt_hash;
+    std::optional<std::string> domain;
+    std::optional<std::string> workstation;
+};
+
+class Credential final {
+public:
+    // desired: a user name (initiator identity), a host-based service name
+    // (acceptor), the anonymous name, or nullptr for the default identity
+    // (NTLMUSER, then USER, then the user database's first entry).
+    // Throws GssError(GSS_S_NO_CRED, ...) when no usable secret or user
+    // database is found.
+    static std::shared_ptr<const Credential> acquire(const Name* desired, CredUsage usage,
+                                                     const CredStoreOptions& store, const Config& config);
+
+    CredUsage usage() const noexcept { return m_usage; }
+    bool can_initiate() const noexcept { return m_usage != CredUsage::accept; }
+    bool can_accept() const noexcept { return m_usage != CredUsage::initiate; }
+
+    // The identity: for an initiator the user (with domain when known), for
+    // an acceptor the desired service name if one was given.
+    const std::optional<Name>& name() const noexcept { return m_name; }
+    bool anonymous() const noexcept { return m_name && m_name->kind() == NameKind::anonymous; }
+
+    // Initiator secrets (valid when can_initiate() && !anonymous()).
+    const Key16& nt_hash() const noexcept { return m_nt_hash; }
+    const std::optional<Key16>& lm_hash() const noexcept { return m_lm_hash; }
+    const std::string& workstation() const noexcept { return m_workstation; }
+
+    // Acceptor user database (valid when can_accept()).
+    const std::shared_ptr<UserDatabase>& user_database() const noexcept { return m_user_db; }
+
+private:
+    Credential() = default;
+
+    CredUsage m_usage = CredUsage::initiate;
+    std::optional<Name> m_name;
+    Key16 m_nt_hash;
+    std::optional<Key16> m_lm_hash;
+    std::string m_workstation;
+    std::shared_ptr<UserDatabase> m_user_db;
+};
+
+}  // namespace gssneg::ntlm
