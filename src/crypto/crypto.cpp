@@ -1,0 +1,299 @@
+#include "crypto/crypto.h"
+
+#include "crypto/fallback.h"
+#include "util/errors.h"
+
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <bit>
+#include <climits>
+#include <optional>
+
+namespace gssneg::crypto {
+
+namespace {
+
+[[noreturn]] void fail(const char* what) {
+    throw GssError(GSS_S_FAILURE, Minor::crypto_failure, what);
+}
+
+constexpr size_t max_chunk = static_cast<size_t>(INT_MAX) & ~static_cast<size_t>(0xffff);
+
+// The private library context and the algorithms fetched from it. It is
+// created on first use and lives as long as the process: digest and cipher
+// contexts created from it may be destroyed by other static destructors, so
+// it is deliberately never freed. Construction never throws; a missing
+// algorithm is reported when it is used.
+class Library final {
+public:
+    Library() noexcept {
+        m_ctx = OSSL_LIB_CTX_new();
+        if (m_ctx == nullptr) return;
+        m_default = OSSL_PROVIDER_load(m_ctx, "default");
+        m_legacy = OSSL_PROVIDER_load(m_ctx, "legacy");
+        m_md5 = EVP_MD_fetch(m_ctx, "MD5", nullptr);
+        if (m_legacy != nullptr) {
+            m_md4 = EVP_MD_fetch(m_ctx, "MD4", nullptr);
+            m_rc4 = EVP_CIPHER_fetch(m_ctx, "RC4", nullptr);
+            m_des_ecb = EVP_CIPHER_fetch(m_ctx, "DES-ECB", nullptr);
+        }
+    }
+
+    OSSL_LIB_CTX* ctx() const {
+        if (m_ctx == nullptr || m_default == nullptr) fail("no OpenSSL library context");
+        return m_ctx;
+    }
+    bool legacy() const noexcept { return m_legacy != nullptr; }
+    const EVP_MD* md5() const {
+        if (m_md5 == nullptr) fail("MD5 unavailable");
+        return m_md5;
+    }
+    const EVP_MD* md4_or_null() const noexcept { return m_md4; }
+    const EVP_CIPHER* rc4_or_null() const noexcept { return m_rc4; }
+    const EVP_CIPHER* des_ecb_or_null() const noexcept { return m_des_ecb; }
+
+private:
+    OSSL_LIB_CTX* m_ctx = nullptr;
+    OSSL_PROVIDER* m_default = nullptr;
+    OSSL_PROVIDER* m_legacy = nullptr;
+    EVP_MD* m_md4 = nullptr;
+    EVP_MD* m_md5 = nullptr;
+    EVP_CIPHER* m_rc4 = nullptr;
+    EVP_CIPHER* m_des_ecb = nullptr;
+};
+
+const Library& library() noexcept {
+    static const Library lib;
+    return lib;
+}
+
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+
+struct CipherCtxFree {
+    void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+
+MdCtx new_md_ctx() {
+    MdCtx c(EVP_MD_CTX_new());
+    if (!c) fail("EVP_MD_CTX_new");
+    return c;
+}
+
+CipherCtx new_cipher_ctx() {
+    CipherCtx c(EVP_CIPHER_CTX_new());
+    if (!c) fail("EVP_CIPHER_CTX_new");
+    return c;
+}
+
+void digest_update(EVP_MD_CTX* c, ByteView data) {
+    if (!data.empty() && EVP_DigestUpdate(c, data.data(), data.size()) != 1) fail("EVP_DigestUpdate");
+}
+
+Digest16 digest_final(EVP_MD_CTX* c) {
+    Digest16 out{};
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(c, out.data(), &len) != 1 || len != out.size()) fail("EVP_DigestFinal_ex");
+    return out;
+}
+
+Digest16 evp_digest(const EVP_MD* md, std::initializer_list<ByteView> parts) {
+    const MdCtx c = new_md_ctx();
+    if (EVP_DigestInit_ex2(c.get(), md, nullptr) != 1) fail("EVP_DigestInit_ex2");
+    for (const ByteView p : parts) digest_update(c.get(), p);
+    return digest_final(c.get());
+}
+
+void cipher_update(EVP_CIPHER_CTX* c, ByteView in, std::span<uint8_t> out) {
+    if (in.size() != out.size()) fail("cipher buffer sizes differ");
+    size_t done = 0;
+    while (done < in.size()) {
+        const size_t n = std::min(max_chunk, in.size() - done);
+        int written = 0;
+        if (EVP_EncryptUpdate(c, out.data() + done, &written, in.data() + done, static_cast<int>(n)) != 1 ||
+            static_cast<size_t>(written) != n)
+            fail("EVP_EncryptUpdate");
+        done += n;
+    }
+}
+
+constexpr std::array<uint32_t, 256> make_crc_table() noexcept {
+    std::array<uint32_t, 256> table{};
+    for (uint32_t n = 0; n < 256; ++n) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; ++k) c = (c & 1) != 0 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        table[n] = c;
+    }
+    return table;
+}
+
+constexpr std::array<uint32_t, 256> crc_table = make_crc_table();
+
+}  // namespace
+
+bool legacy_provider_loaded() noexcept { return library().legacy(); }
+
+bool des_available() noexcept { return library().des_ecb_or_null() != nullptr; }
+
+Digest16 md4(ByteView data) {
+    const EVP_MD* md = library().md4_or_null();
+    if (md == nullptr) return fallback::md4(data);
+    return evp_digest(md, {data});
+}
+
+Digest16 md5(std::initializer_list<ByteView> parts) { return evp_digest(library().md5(), parts); }
+
+Digest16 hmac_md5(ByteView key, std::initializer_list<ByteView> parts) { return HmacMd5(key).mac(parts); }
+
+// RFC 2104: H(K ^ opad, H(K ^ ipad, text)). The two keyed MD5 states are
+// absorbed once here; mac() copies them.
+struct HmacMd5::State {
+    MdCtx inner;
+    MdCtx outer;
+};
+
+HmacMd5::HmacMd5(ByteView key) : m_state(std::make_unique<State>()) {
+    constexpr size_t block = 64;
+    std::array<uint8_t, block> pad{};
+    if (key.size() > block) {
+        Digest16 hashed = md5({key});
+        std::copy(hashed.begin(), hashed.end(), pad.begin());
+        secure_wipe(hashed.data(), hashed.size());
+    } else {
+        std::copy(key.begin(), key.end(), pad.begin());
+    }
+
+    const EVP_MD* md = library().md5();
+    m_state->inner = new_md_ctx();
+    m_state->outer = new_md_ctx();
+    for (auto& b : pad) b ^= 0x36;
+    const bool inner_ok = EVP_DigestInit_ex2(m_state->inner.get(), md, nullptr) == 1 &&
+                          EVP_DigestUpdate(m_state->inner.get(), pad.data(), pad.size()) == 1;
+    for (auto& b : pad) b ^= 0x36 ^ 0x5c;
+    const bool outer_ok = EVP_DigestInit_ex2(m_state->outer.get(), md, nullptr) == 1 &&
+                          EVP_DigestUpdate(m_state->outer.get(), pad.data(), pad.size()) == 1;
+    secure_wipe(pad.data(), pad.size());
+    if (!inner_ok || !outer_ok) fail("HMAC-MD5 key setup");
+}
+
+HmacMd5::~HmacMd5() = default;
+HmacMd5::HmacMd5(HmacMd5&&) noexcept = default;
+HmacMd5& HmacMd5::operator=(HmacMd5&&) noexcept = default;
+
+Digest16 HmacMd5::mac(std::initializer_list<ByteView> parts) const {
+    if (!m_state) fail("HMAC-MD5 used after move");
+    const MdCtx work = new_md_ctx();
+    if (EVP_MD_CTX_copy_ex(work.get(), m_state->inner.get()) != 1) fail("EVP_MD_CTX_copy_ex");
+    for (const ByteView p : parts) digest_update(work.get(), p);
+    Digest16 inner = digest_final(work.get());
+    if (EVP_MD_CTX_copy_ex(work.get(), m_state->outer.get()) != 1) fail("EVP_MD_CTX_copy_ex");
+    digest_update(work.get(), inner);
+    secure_wipe(inner.data(), inner.size());
+    return digest_final(work.get());
+}
+
+struct Rc4::State {
+    CipherCtx evp;
+    std::optional<fallback::Rc4State> soft;
+};
+
+Rc4::Rc4() noexcept = default;
+
+Rc4::Rc4(ByteView key) : m_state(std::make_unique<State>()) {
+    if (key.empty() || key.size() > 256) fail("RC4 key size");
+    const EVP_CIPHER* cipher = library().rc4_or_null();
+    if (cipher == nullptr) {
+        m_state->soft.emplace(key);
+        return;
+    }
+    m_state->evp = new_cipher_ctx();
+    EVP_CIPHER_CTX* c = m_state->evp.get();
+    if (EVP_EncryptInit_ex2(c, cipher, nullptr, nullptr, nullptr) != 1 ||
+        EVP_CIPHER_CTX_set_key_length(c, static_cast<int>(key.size())) != 1 ||
+        EVP_EncryptInit_ex2(c, nullptr, key.data(), nullptr, nullptr) != 1)
+        fail("RC4 key setup");
+}
+
+Rc4::~Rc4() = default;
+Rc4::Rc4(Rc4&&) noexcept = default;
+Rc4& Rc4::operator=(Rc4&&) noexcept = default;
+
+void Rc4::process(ByteView in, std::span<uint8_t> out) {
+    if (!m_state) fail("RC4 used after move");
+    if (m_state->soft) {
+        m_state->soft->process(in, out);
+        return;
+    }
+    cipher_update(m_state->evp.get(), in, out);
+}
+
+Rc4 Rc4::clone() const {
+    if (!m_state) fail("RC4 used after move");
+    Rc4 copy;
+    copy.m_state = std::make_unique<State>();
+    if (m_state->soft) {
+        copy.m_state->soft.emplace(*m_state->soft);
+        return copy;
+    }
+    copy.m_state->evp = new_cipher_ctx();
+    if (EVP_CIPHER_CTX_copy(copy.m_state->evp.get(), m_state->evp.get()) != 1) fail("EVP_CIPHER_CTX_copy");
+    return copy;
+}
+
+Bytes rc4_once(ByteView key, ByteView data) {
+    Rc4 rc4(key);
+    Bytes out(data.size());
+    rc4.process(data, out);
+    return out;
+}
+
+std::array<uint8_t, 8> des_encrypt_block(std::span<const uint8_t, 7> key56, std::span<const uint8_t, 8> block) {
+    const EVP_CIPHER* cipher = library().des_ecb_or_null();
+    if (cipher == nullptr) fail("DES unavailable (no legacy provider)");
+
+    // MS-NLMP 6: the 56 key bits are spread over eight bytes, seven bits in
+    // the high part of each, and the low bit of each byte is set for odd
+    // parity.
+    uint64_t bits = 0;
+    for (const uint8_t b : key56) bits = bits << 8 | b;
+    std::array<uint8_t, 8> key64{};
+    for (size_t i = 0; i < 8; ++i) {
+        const auto seven = static_cast<uint8_t>((bits >> (49 - 7 * i)) & 0x7f);
+        key64[i] = static_cast<uint8_t>(seven << 1 | (std::popcount(seven) % 2 == 0 ? 1 : 0));
+    }
+    secure_wipe(&bits, sizeof(bits));
+
+    const CipherCtx c = new_cipher_ctx();
+    std::array<uint8_t, 8> out{};
+    int written = 0;
+    const bool ok = EVP_EncryptInit_ex2(c.get(), cipher, key64.data(), nullptr, nullptr) == 1 &&
+                    EVP_CIPHER_CTX_set_padding(c.get(), 0) == 1 &&
+                    EVP_EncryptUpdate(c.get(), out.data(), &written, block.data(), 8) == 1 && written == 8;
+    secure_wipe(key64.data(), key64.size());
+    if (!ok) fail("DES-ECB");
+    return out;
+}
+
+uint32_t crc32(ByteView data) {
+    uint32_t c = 0xffffffffu;
+    for (const uint8_t b : data) c = crc_table[(c ^ b) & 0xff] ^ (c >> 8);
+    return c ^ 0xffffffffu;
+}
+
+void random_bytes(std::span<uint8_t> out) {
+    OSSL_LIB_CTX* ctx = library().ctx();
+    size_t done = 0;
+    while (done < out.size()) {
+        const size_t n = std::min(max_chunk, out.size() - done);
+        if (RAND_bytes_ex(ctx, out.data() + done, n, 0) != 1) fail("RAND_bytes_ex");
+        done += n;
+    }
+}
+
+}  // namespace gssneg::crypto

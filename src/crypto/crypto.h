@@ -61,8 +61,11 @@ public:
     // in and out may be the same buffer; sizes must match.
     void process(ByteView in, std::span<uint8_t> out);
     void process_inplace(std::span<uint8_t> data) { process(data, data); }
+    // An independent copy at the same keystream position (to peek ahead).
+    Rc4 clone() const;
 
 private:
+    Rc4() noexcept;
     struct State;
     std::unique_ptr<State> m_state;
 };
