@@ -1,12 +1,9 @@
-// The GSS-API declarations with default visibility: the module is built with
-// -fvisibility=hidden, and only these entry points (plus the gssspi_ and
-// gssi_ ones declared here) leave it. The version script (exports.map)
+// Entry points of the module. It is built with -fvisibility=hidden; the
+// GSS-API declarations carry default visibility (util/gss_headers.h) and
+// GSSNEG_EXPORT marks the definitions. The version script (exports.map)
 // keeps everything else local.
 #pragma once
 
-#pragma GCC visibility push(default)
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_ext.h>
-#pragma GCC visibility pop
+#include "util/gss_headers.h"
 
 #define GSSNEG_EXPORT extern "C" __attribute__((visibility("default")))

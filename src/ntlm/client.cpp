@@ -1,6 +1,7 @@
 #include "ntlm/client.h"
 
 #include "crypto/crypto.h"
+
 #include "ntlm/authenticate_message.h"
 #include "ntlm/challenge_message.h"
 #include "ntlm/flags.h"

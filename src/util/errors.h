@@ -1,7 +1,7 @@
 // Errors carry their GSS major and minor codes from where they are thrown.
 #pragma once
 
-#include <gssapi/gssapi.h>
+#include "util/gss_headers.h"
 
 #include <cstdint>
 #include <stdexcept>
