@@ -8,6 +8,7 @@
 #include "ntlm/name.h"
 #include "ntlm/server.h"
 #include "ntlm/session_info.h"
+#include "ntlm/session_security.h"
 #include "util/errors.h"
 
 #include <cstdint>
@@ -47,7 +48,10 @@ struct ContextHandle final : Checked<0x4e435458, Minor::bad_context_handle, GSS_
     time_t expiry = 0;
     ntlm::SessionInfo session;
 
-    const ntlm::SessionInfo& info() const { return session; }
+    // Message protection, built when the context is established.
+    std::unique_ptr<ntlm::SessionSecurity> security;
+    uint32_t send_seq = 0;
+    uint32_t recv_seq = 0;
 };
 
 template <typename H, typename P>
