@@ -187,6 +187,10 @@ HmacMd5::HmacMd5(HmacMd5&&) noexcept = default;
 HmacMd5& HmacMd5::operator=(HmacMd5&&) noexcept = default;
 
 Digest16 HmacMd5::mac(std::initializer_list<ByteView> parts) const {
+    return mac(std::span<const ByteView>(parts.begin(), parts.size()));
+}
+
+Digest16 HmacMd5::mac(std::span<const ByteView> parts) const {
     if (!m_state) fail("HMAC-MD5 used after move");
     const MdCtx work = new_md_ctx();
     if (EVP_MD_CTX_copy_ex(work.get(), m_state->inner.get()) != 1) fail("EVP_MD_CTX_copy_ex");
@@ -280,8 +284,8 @@ std::array<uint8_t, 8> des_encrypt_block(std::span<const uint8_t, 7> key56, std:
     return out;
 }
 
-uint32_t crc32(ByteView data) {
-    uint32_t c = 0xffffffffu;
+uint32_t crc32(ByteView data, uint32_t previous) {
+    uint32_t c = previous ^ 0xffffffffu;
     for (const uint8_t b : data) c = crc_table[(c ^ b) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
 }

@@ -42,6 +42,8 @@ public:
     HmacMd5& operator=(HmacMd5&&) noexcept;
 
     Digest16 mac(std::initializer_list<ByteView> parts) const;
+    // The same over a run-time list of parts (scatter/gather messages).
+    Digest16 mac(std::span<const ByteView> parts) const;
 
 private:
     struct State;
@@ -79,8 +81,9 @@ Bytes rc4_once(ByteView key, ByteView data);
 std::array<uint8_t, 8> des_encrypt_block(std::span<const uint8_t, 7> key56,
                                          std::span<const uint8_t, 8> block);
 
-// CRC-32 (IEEE 802.3, as zlib's crc32) for NTLMv1 signatures.
-uint32_t crc32(ByteView data);
+// CRC-32 (IEEE 802.3, as zlib's crc32) for NTLMv1 signatures. Pass the
+// previous result to continue over a message given in parts.
+uint32_t crc32(ByteView data, uint32_t previous = 0);
 
 // Cryptographically secure random bytes; throws GssError(crypto_failure).
 void random_bytes(std::span<uint8_t> out);

@@ -120,6 +120,8 @@ TEST_CASE("HMAC-MD5 matches RFC 2202 section 2", "[crypto]") {
         CHECK(hex(keyed.mac({c.data})) == c.mac);
         const ByteView all(c.data);
         CHECK(hex(keyed.mac({all.first(3), all.subspan(3, 0), all.subspan(3)})) == c.mac);
+        const std::vector<ByteView> parts{all.first(1), all.subspan(1, 1), all.subspan(2)};
+        CHECK(hex(keyed.mac(std::span<const ByteView>(parts))) == c.mac);
     }
 }
 
@@ -216,6 +218,7 @@ TEST_CASE("RC4 rejects empty keys and mismatched buffers", "[crypto]") {
 TEST_CASE("CRC-32 check value and the MS-NLMP 4.2.2.4 checksum", "[crypto]") {
     CHECK(crypto::crc32(as_bytes("123456789")) == 0xcbf43926u);
     CHECK(crypto::crc32({}) == 0u);
+    CHECK(crypto::crc32(as_bytes("56789"), crypto::crc32(as_bytes("1234"))) == 0xcbf43926u);
     // The vectors file shows the checksum as it sits in the signature,
     // little-endian.
     CHECK(crypto::crc32(test::ms_nlmp().hex("plaintext")) == 0x93aa847du);
