@@ -11,10 +11,13 @@ namespace gssneg::ntlm {
 
 uint32_t peek_message_type(ByteView token) {
     if (token.size() > max_message_size) throw DecodeError(Minor::token_too_large);
-    ByteReader r(token);
-    const ByteView signature = r.take(ntlmssp_signature.size());
-    if (!std::equal(signature.begin(), signature.end(), ntlmssp_signature.begin()))
+    // A short token is "truncated" only while what it has matches the
+    // signature; anything else is not NTLM at all.
+    const size_t prefix = std::min(token.size(), ntlmssp_signature.size());
+    if (!std::equal(token.begin(), token.begin() + static_cast<std::ptrdiff_t>(prefix), ntlmssp_signature.begin()))
         throw DecodeError(Minor::bad_ntlm_signature);
+    ByteReader r(token);
+    r.skip(ntlmssp_signature.size());
     return r.u32le();
 }
 

@@ -45,8 +45,9 @@ struct PayloadField {
 };
 
 // Where the payload begins: the smallest offset of the non-empty fields, or
-// the message size when every field is empty. The optional Version and MIC
-// fields exist exactly when this leaves room for them.
+// the message size when every field is empty or points past the end. The
+// optional Version and MIC fields exist exactly when this leaves room for
+// them, so they are never read beyond the message.
 size_t payload_start(ByteView message, std::initializer_list<PayloadField> fields) noexcept;
 
 // Writes a message: signature and type, then the caller's fixed header with
