@@ -156,6 +156,16 @@ bool read_verdict(int fd)
 
 bool run(const Options& opt, OwnedOid& mech, OM_uint32 req_flags, ChannelBindings* cb, bool& authenticated)
 {
+    // Connect before anything else so that the server always sees the
+    // connection end, also when this side fails before its first token.
+    const int fd = connect_to(opt);
+    if (fd < 0)
+        return false;
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+
     Cred cred;
     if (!acquire_initiator_cred(opt, mech.get(), cred))
         return false;
@@ -167,14 +177,6 @@ bool run(const Options& opt, OwnedOid& mech, OM_uint32 req_flags, ChannelBinding
                     status_text(major, minor, GSS_C_NO_OID).c_str());
         return false;
     }
-    const int fd = connect_to(opt);
-    if (fd < 0)
-        return false;
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-
     Context ctx;
     std::optional<Bytes> input;
     int leg = 0;

@@ -148,7 +148,7 @@ bool serve_connection(int fd, gss_cred_id_t cred, gss_OID mech, ChannelBindings*
     send_frame(fd, "", 0);
     send_frame(fd, "OK");
     std::printf("authenticated\n");
-    print_context_summary(ctx.get(), "server");
+    print_context_summary(ctx.get(), "server", cred != GSS_C_NO_CREDENTIAL);
 
     const auto command = recv_frame(fd);
     if (command && to_string(*command) == "MESSAGES" && serve_messages(fd, ctx.get()) == MessagesResult::failed) {

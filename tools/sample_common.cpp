@@ -323,7 +323,7 @@ std::optional<std::pair<std::size_t, std::string>> session_key_fingerprint(gss_c
     return std::make_pair(key_len, hex(digest, 4));
 }
 
-bool print_context_summary(gss_ctx_id_t ctx, std::string_view role)
+bool print_context_summary(gss_ctx_id_t ctx, std::string_view role, bool ask_target)
 {
     OM_uint32 minor = 0;
     Name source;
@@ -333,7 +333,7 @@ bool print_context_summary(gss_ctx_id_t ctx, std::string_view role)
     OM_uint32 flags = 0;
     int locally_initiated = 0;
     int open = 0;
-    const OM_uint32 major = gss_inquire_context(&minor, ctx, source.out(), target.out(), &lifetime, &mech, &flags,
+    const OM_uint32 major = gss_inquire_context(&minor, ctx, source.out(), ask_target ? target.out() : nullptr, &lifetime, &mech, &flags,
                                                 &locally_initiated, &open);
     if (GSS_ERROR(major)) {
         std::printf("%.*s: gss_inquire_context failed\n%s", static_cast<int>(role.size()), role.data(),
@@ -342,7 +342,10 @@ bool print_context_summary(gss_ctx_id_t ctx, std::string_view role)
     }
     std::printf("mech: %s\n", oid_to_string(mech).c_str());
     std::printf("source-name: %s\n", display_name(source.get()).c_str());
-    std::printf("target-name: %s\n", display_name(target.get()).c_str());
+    if (ask_target)
+        std::printf("target-name: %s\n", display_name(target.get()).c_str());
+    else
+        std::printf("target-name: (not asked: default acceptor credential)\n");
     std::printf("flags: %s\n", flags_to_string(flags).c_str());
     if (lifetime == GSS_C_INDEFINITE)
         std::printf("lifetime: indefinite\n");
