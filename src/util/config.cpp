@@ -1,0 +1,325 @@
+#include "util/config.h"
+
+#include "util/errors.h"
+#include "util/trace.h"
+#include "util/utf16.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#ifndef GSSNEG_DEFAULT_CONFIG
+#define GSSNEG_DEFAULT_CONFIG "/etc/gss-negotiate/gss-negotiate.conf"
+#endif
+
+namespace gssneg {
+
+namespace {
+
+constexpr std::string_view trace_component = "config";
+constexpr size_t netbios_name_max = 15;
+constexpr const char* env_config = "GSS_NEGOTIATE_CONFIG";
+constexpr const char* env_lm_compat = "LM_COMPAT_LEVEL";
+constexpr const char* env_user_file = "NTLM_USER_FILE";
+constexpr const char* env_trace = "GSS_NEGOTIATE_TRACE";
+
+using Notes = std::vector<std::string>;
+
+std::string_view trim(std::string_view s) noexcept {
+    const size_t first = s.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return {};
+    const size_t last = s.find_last_not_of(" \t\r");
+    return s.substr(first, last - first + 1);
+}
+
+std::optional<uint64_t> parse_number(std::string_view s, uint64_t max) noexcept {
+    if (s.empty()) return std::nullopt;
+    uint64_t v = 0;
+    for (const char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + static_cast<uint64_t>(c - '0');
+        if (v > max) return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<int> parse_lm_compat_level(std::string_view s) noexcept {
+    const auto v = parse_number(s, 5);
+    if (!v) return std::nullopt;
+    return static_cast<int>(*v);
+}
+
+std::optional<bool> parse_bool(std::string_view s) noexcept {
+    for (const std::string_view yes : {"yes", "true", "1", "on"})
+        if (iequals_ascii(s, yes)) return true;
+    for (const std::string_view no : {"no", "false", "0", "off"})
+        if (iequals_ascii(s, no)) return false;
+    return std::nullopt;
+}
+
+std::string quoted(std::string_view s) {
+    std::string out = "\"";
+    out += s;
+    out += '"';
+    return out;
+}
+
+// Applies one "key = value" pair; returns a description of a bad value.
+std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::string_view value, Notes& notes) {
+    std::string* text_option = nullptr;
+    if (iequals_ascii(key, "user_file")) text_option = &cfg.user_file;
+    else if (iequals_ascii(key, "trace")) text_option = &cfg.trace;
+    else if (iequals_ascii(key, "netbios_domain")) text_option = &cfg.netbios_domain;
+    else if (iequals_ascii(key, "netbios_computer")) text_option = &cfg.netbios_computer;
+    else if (iequals_ascii(key, "dns_domain")) text_option = &cfg.dns_domain;
+    else if (iequals_ascii(key, "dns_computer")) text_option = &cfg.dns_computer;
+    else if (iequals_ascii(key, "workstation")) text_option = &cfg.workstation;
+    if (text_option != nullptr) {
+        *text_option = value;
+        return std::nullopt;
+    }
+
+    if (iequals_ascii(key, "lm_compat_level")) {
+        const auto level = parse_lm_compat_level(value);
+        if (!level) return "lm_compat_level must be 0 to 5, not " + quoted(value);
+        cfg.lm_compat_level = *level;
+    } else if (iequals_ascii(key, "context_lifetime")) {
+        const auto seconds = parse_number(value, UINT32_MAX);
+        if (!seconds) return "context_lifetime must be a number of seconds, not " + quoted(value);
+        cfg.context_lifetime = static_cast<uint32_t>(*seconds);
+    } else if (iequals_ascii(key, "allow_anonymous") || iequals_ascii(key, "require_mic")) {
+        const auto flag = parse_bool(value);
+        if (!flag) return std::string(key) + " must be yes or no, not " + quoted(value);
+        (iequals_ascii(key, "allow_anonymous") ? cfg.allow_anonymous : cfg.require_mic) = *flag;
+    } else {
+        notes.push_back("unknown option " + quoted(key) + " ignored");
+    }
+    return std::nullopt;
+}
+
+// Applies options-file text; on the first bad line returns "line N: why",
+// leaving cfg partly changed.
+std::optional<std::string> apply_text(Config& cfg, std::string_view text, Notes& notes) {
+    size_t line_no = 0;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) end = text.size();
+        const std::string_view line = trim(text.substr(pos, end - pos));
+        pos = end + 1;
+        ++line_no;
+        if (line.empty() || line.front() == '#') continue;
+
+        const size_t eq = line.find('=');
+        const std::string_view key = eq == std::string_view::npos ? std::string_view{} : trim(line.substr(0, eq));
+        if (key.empty()) return "line " + std::to_string(line_no) + ": expected \"key = value\"";
+        const auto bad = apply_option(cfg, key, trim(line.substr(eq + 1)), notes);
+        if (bad) return "line " + std::to_string(line_no) + ": " + *bad;
+    }
+    return std::nullopt;
+}
+
+void apply_environment_noting(Config& cfg, Notes& notes) {
+    if (const char* level = std::getenv(env_lm_compat)) {
+        const auto parsed = parse_lm_compat_level(trim(level));
+        if (parsed)
+            cfg.lm_compat_level = *parsed;
+        else
+            notes.push_back(std::string(env_lm_compat) + "=" + quoted(level) + " is not 0 to 5, ignored");
+    }
+    if (const char* path = std::getenv(env_user_file)) cfg.user_file = path;
+    if (const char* dest = std::getenv(env_trace)) cfg.trace = dest;
+}
+
+std::string host_name() {
+    std::array<char, HOST_NAME_MAX + 1> buf{};
+    if (::gethostname(buf.data(), buf.size() - 1) != 0) buf[0] = '\0';
+    std::string name(buf.data());
+    while (!name.empty() && name.back() == '.') name.pop_back();
+    return name.empty() ? "localhost" : name;
+}
+
+void trace_notes(const Notes& notes) {
+    for (const std::string& note : notes) trace(trace_component, note);
+}
+
+struct FileId {
+    uint64_t mtime_ns = 0;
+    uint64_t size = 0;
+    uint64_t inode = 0;
+    bool operator==(const FileId&) const = default;
+};
+
+FileId file_id(const struct stat& st) noexcept {
+    return {static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000u + static_cast<uint64_t>(st.st_mtim.tv_nsec),
+            static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_ino)};
+}
+
+std::optional<std::string> read_text(const std::string& path, int& error) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        error = errno;
+        return std::nullopt;
+    }
+    std::string text;
+    std::array<char, 4096> buf{};
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            error = errno;
+            ::close(fd);
+            return std::nullopt;
+        }
+        if (n == 0) break;
+        text.append(buf.data(), static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return text;
+}
+
+std::shared_ptr<const Config> defaults_for_host() {
+    auto cfg = std::make_shared<Config>();
+    cfg->fill_host_defaults();
+    return cfg;
+}
+
+// The options file as last read, and the environment as last applied.
+class ConfigCache final {
+public:
+    std::shared_ptr<const Config> get(Notes& notes) {
+        const std::lock_guard lock(m_mutex);
+        const char* path_env = std::getenv(env_config);
+        const std::string_view path = path_env != nullptr ? path_env : GSSNEG_DEFAULT_CONFIG;
+        const auto now = std::chrono::steady_clock::now();
+        if (!m_file_config || path != m_path || now >= m_next_check) {
+            m_next_check = now + std::chrono::seconds(1);
+            refresh_file(std::string(path), notes);
+        }
+        if (!m_current || !same_environment()) {
+            remember_environment();
+            auto cfg = std::make_shared<Config>(*m_file_config);
+            apply_environment_noting(*cfg, notes);
+            m_current = std::move(cfg);
+        }
+        return m_current;
+    }
+
+private:
+    struct EnvValue {
+        bool set = false;
+        std::string value;
+        bool matches(const char* now) const noexcept { return now == nullptr ? !set : set && value == now; }
+        void assign(const char* now) {
+            set = now != nullptr;
+            value = now != nullptr ? now : "";
+        }
+    };
+
+    void refresh_file(std::string path, Notes& notes) {
+        struct stat st {};
+        const bool exists = ::stat(path.c_str(), &st) == 0;
+        const int stat_error = exists ? 0 : errno;
+        const std::optional<FileId> id = exists ? std::optional(file_id(st)) : std::nullopt;
+        if (m_file_config && path == m_path && id == m_file_id) return;
+
+        m_path = std::move(path);
+        m_file_id = id;
+        m_current.reset();
+        if (!exists) {
+            if (stat_error != ENOENT)
+                notes.push_back(m_path + ": " + std::generic_category().message(stat_error) + "; using defaults");
+            m_file_config = defaults_for_host();
+            return;
+        }
+        int error = 0;
+        const auto text = read_text(m_path, error);
+        if (!text) {
+            notes.push_back(m_path + ": " + std::generic_category().message(error) + "; using defaults");
+            m_file_config = defaults_for_host();
+            return;
+        }
+        auto cfg = std::make_shared<Config>();
+        Notes file_notes;
+        const auto bad = apply_text(*cfg, *text, file_notes);
+        for (std::string& note : file_notes) notes.push_back(m_path + ": " + std::move(note));
+        if (bad) {
+            notes.push_back(m_path + ": " + *bad + "; using defaults");
+            m_file_config = defaults_for_host();
+            return;
+        }
+        cfg->fill_host_defaults();
+        m_file_config = std::move(cfg);
+    }
+
+    bool same_environment() const noexcept {
+        return m_lm_compat.matches(std::getenv(env_lm_compat)) && m_user_file.matches(std::getenv(env_user_file)) &&
+               m_trace.matches(std::getenv(env_trace));
+    }
+
+    void remember_environment() {
+        m_lm_compat.assign(std::getenv(env_lm_compat));
+        m_user_file.assign(std::getenv(env_user_file));
+        m_trace.assign(std::getenv(env_trace));
+    }
+
+    std::mutex m_mutex;
+    std::string m_path;
+    std::optional<FileId> m_file_id;
+    std::chrono::steady_clock::time_point m_next_check{};
+    std::shared_ptr<const Config> m_file_config;
+    std::shared_ptr<const Config> m_current;
+    EnvValue m_lm_compat;
+    EnvValue m_user_file;
+    EnvValue m_trace;
+};
+
+}  // namespace
+
+void Config::apply_file_text(std::string_view text) {
+    Config updated = *this;
+    Notes notes;
+    const auto bad = apply_text(updated, text, notes);
+    trace_notes(notes);
+    if (bad) throw GssError(GSS_S_FAILURE, Minor::bad_config, *bad);
+    *this = std::move(updated);
+}
+
+void Config::apply_environment() {
+    Notes notes;
+    apply_environment_noting(*this, notes);
+    trace_notes(notes);
+}
+
+void Config::fill_host_defaults() {
+    if (dns_computer.empty()) dns_computer = host_name();
+    const std::string_view host = dns_computer;
+    const size_t dot = host.find('.');
+    if (netbios_computer.empty())
+        netbios_computer = to_upper_ascii(host.substr(0, std::min(dot, netbios_name_max)));
+    if (dns_domain.empty() && dot != std::string_view::npos) dns_domain = host.substr(dot + 1);
+    if (workstation.empty()) workstation = netbios_computer;
+}
+
+std::shared_ptr<const Config> current_config() {
+    static ConfigCache cache;
+    Notes notes;
+    auto cfg = cache.get(notes);
+    // Traced only now, with the cache unlocked: trace() reads the
+    // configuration itself.
+    trace_notes(notes);
+    return cfg;
+}
+
+}  // namespace gssneg

@@ -1,0 +1,128 @@
+#include "util/trace.h"
+
+#include "util/config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+
+namespace gssneg {
+
+namespace {
+
+constexpr const char* env_trace = "GSS_NEGOTIATE_TRACE";
+constexpr std::string_view stderr_destination = "stderr";
+constexpr int64_t file_recheck_ms = 1000;
+
+// Without GSS_NEGOTIATE_TRACE, whether the options file asks for a trace,
+// asked of current_config() at most once a second.
+std::atomic<int64_t> g_next_file_check_ms{0};
+std::atomic<bool> g_file_trace_on{false};
+
+thread_local bool t_inside_trace = false;
+
+int64_t coarse_now_ms() noexcept {
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+std::string destination() {
+    if (const char* env = std::getenv(env_trace)) return env;
+    std::string dest = current_config()->trace;
+    g_file_trace_on.store(!dest.empty(), std::memory_order_relaxed);
+    g_next_file_check_ms.store(coarse_now_ms() + file_recheck_ms, std::memory_order_relaxed);
+    return dest;
+}
+
+void write_all(int fd, std::string_view data) noexcept {
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        data.remove_prefix(static_cast<size_t>(n));
+    }
+}
+
+class TraceSink final {
+public:
+    TraceSink() = default;
+    TraceSink(const TraceSink&) = delete;
+    TraceSink& operator=(const TraceSink&) = delete;
+    ~TraceSink() {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+
+    void write(const std::string& dest, std::string_view line) {
+        const std::lock_guard lock(m_mutex);
+        if (dest == stderr_destination) {
+            write_all(STDERR_FILENO, line);
+            return;
+        }
+        if (m_fd < 0 || dest != m_path) {
+            if (m_fd >= 0) ::close(m_fd);
+            m_fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+            m_path = dest;
+        }
+        if (m_fd >= 0) write_all(m_fd, line);
+    }
+
+private:
+    std::mutex m_mutex;
+    std::string m_path;
+    int m_fd = -1;
+};
+
+std::string format_line(std::string_view component, std::string_view message) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    struct tm local {};
+    ::localtime_r(&now.tv_sec, &local);
+    std::array<char, 64> head{};
+    const int n = std::snprintf(head.data(), head.size(), "gss-negotiate[%ld] %02d:%02d:%02d.%03ld ",
+                                static_cast<long>(::getpid()), local.tm_hour, local.tm_min, local.tm_sec,
+                                static_cast<long>(now.tv_nsec / 1000000));
+    std::string line(head.data(), n > 0 ? std::min(static_cast<size_t>(n), head.size() - 1) : 0);
+    line.reserve(line.size() + component.size() + message.size() + 3);
+    line += component;
+    line += ": ";
+    for (const char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+    line += '\n';
+    return line;
+}
+
+}  // namespace
+
+bool trace_enabled() {
+    if (const char* env = std::getenv(env_trace)) return *env != '\0';
+    if (coarse_now_ms() >= g_next_file_check_ms.load(std::memory_order_relaxed)) return !destination().empty();
+    return g_file_trace_on.load(std::memory_order_relaxed);
+}
+
+void trace(std::string_view component, std::string_view message) {
+    if (t_inside_trace) return;
+    t_inside_trace = true;
+    struct Reset {
+        ~Reset() { t_inside_trace = false; }
+    } reset;
+
+    const std::string dest = destination();
+    if (dest.empty()) return;
+    static TraceSink sink;
+    sink.write(dest, format_line(component, message));
+}
+
+std::string trace_hex_prefix(ByteView data, size_t max) {
+    if (data.size() <= max) return to_hex(data);
+    return to_hex(data.first(max)) + "... (" + std::to_string(data.size()) + " bytes)";
+}
+
+}  // namespace gssneg

@@ -1,0 +1,23 @@
+// Diagnostic trace: one line per event, "gss-negotiate[pid] HH:MM:SS.mmm
+// component: message", to stderr or appended to a file, as the trace option
+// (GSS_NEGOTIATE_TRACE) says. Never trace secrets.
+#pragma once
+
+#include "util/bytes.h"
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace gssneg {
+
+// Cheap enough for hot paths: guard every trace() whose message costs
+// something to build.
+bool trace_enabled();
+void trace(std::string_view component, std::string_view message);
+
+// Hex of the first max bytes, followed by "... (N bytes)" when cut short.
+// For public data only (tokens, flags), never keys or hashes.
+std::string trace_hex_prefix(ByteView data, size_t max);
+
+}  // namespace gssneg

@@ -1,0 +1,351 @@
+#include <catch2/catch.hpp>
+
+#include "util/config.h"
+#include "util/errors.h"
+#include "util/trace.h"
+
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using gssneg::Config;
+using gssneg::current_config;
+using gssneg::GssError;
+using gssneg::Minor;
+using gssneg::minor_value;
+
+namespace {
+
+class EnvVar final {
+public:
+    EnvVar(const char* name, const char* value) : m_name(name) {
+        if (const char* old = std::getenv(name)) m_old = old;
+        if (value != nullptr)
+            ::setenv(name, value, 1);
+        else
+            ::unsetenv(name);
+    }
+    ~EnvVar() {
+        if (m_old)
+            ::setenv(m_name.c_str(), m_old->c_str(), 1);
+        else
+            ::unsetenv(m_name.c_str());
+    }
+    EnvVar(const EnvVar&) = delete;
+    EnvVar& operator=(const EnvVar&) = delete;
+
+private:
+    std::string m_name;
+    std::optional<std::string> m_old;
+};
+
+class TempPath final {
+public:
+    explicit TempPath(const std::optional<std::string>& contents = std::nullopt) {
+        char name[] = "/tmp/gssneg-config-XXXXXX";
+        const int fd = ::mkstemp(name);
+        REQUIRE(fd >= 0);
+        ::close(fd);
+        m_path = name;
+        if (contents)
+            std::ofstream(m_path, std::ios::binary) << *contents;
+        else
+            std::remove(m_path.c_str());
+    }
+    ~TempPath() { std::remove(m_path.c_str()); }
+    TempPath(const TempPath&) = delete;
+    TempPath& operator=(const TempPath&) = delete;
+
+    const std::string& path() const { return m_path; }
+    const char* c_str() const { return m_path.c_str(); }
+    std::string read() const {
+        std::ifstream in(m_path, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+
+private:
+    std::string m_path;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+void check_bad_config(const std::string& text, const std::string& expected_in_what) {
+    Config cfg;
+    cfg.user_file = "unchanged";
+    try {
+        cfg.apply_file_text(text);
+        FAIL("accepted: " << text);
+    } catch (const GssError& e) {
+        CHECK(e.major() == GSS_S_FAILURE);
+        CHECK(e.minor() == minor_value(Minor::bad_config));
+        INFO(e.what());
+        CHECK(std::string(e.what()).find(expected_in_what) != std::string::npos);
+    }
+    CHECK(cfg.user_file == "unchanged");
+}
+
+std::string host_name() {
+    char buf[HOST_NAME_MAX + 1] = {};
+    REQUIRE(::gethostname(buf, sizeof buf - 1) == 0);
+    return buf;
+}
+
+}  // namespace
+
+TEST_CASE("defaults before any file", "[config]") {
+    const Config cfg;
+    CHECK(cfg.lm_compat_level == 3);
+    CHECK(cfg.user_file.empty());
+    CHECK(cfg.trace.empty());
+    CHECK(cfg.netbios_domain == "WORKGROUP");
+    CHECK(cfg.context_lifetime == 36000);
+    CHECK_FALSE(cfg.allow_anonymous);
+    CHECK_FALSE(cfg.require_mic);
+}
+
+TEST_CASE("every option key is parsed", "[config]") {
+    Config cfg;
+    cfg.apply_file_text(
+        "# gss-negotiate options\n"
+        "\n"
+        "lm_compat_level = 5\n"
+        "user_file = /etc/gss-negotiate/users with space\n"
+        "trace=stderr\n"
+        "  netbios_domain   =   CORP  \r\n"
+        "netbios_computer = SRV1\n"
+        "dns_domain = corp.example.com\n"
+        "dns_computer = srv1.corp.example.com\n"
+        "workstation = WS7\n"
+        "context_lifetime = 600\n"
+        "allow_anonymous = yes\n"
+        "REQUIRE_MIC = On\n"
+        "some_future_option = 1\n");
+    CHECK(cfg.lm_compat_level == 5);
+    CHECK(cfg.user_file == "/etc/gss-negotiate/users with space");
+    CHECK(cfg.trace == "stderr");
+    CHECK(cfg.netbios_domain == "CORP");
+    CHECK(cfg.netbios_computer == "SRV1");
+    CHECK(cfg.dns_domain == "corp.example.com");
+    CHECK(cfg.dns_computer == "srv1.corp.example.com");
+    CHECK(cfg.workstation == "WS7");
+    CHECK(cfg.context_lifetime == 600);
+    CHECK(cfg.allow_anonymous);
+    CHECK(cfg.require_mic);
+}
+
+TEST_CASE("later lines override earlier ones and values may be empty", "[config]") {
+    Config cfg;
+    cfg.apply_file_text("lm_compat_level = 1\nlm_compat_level = 0\ntrace = stderr\ntrace =\n");
+    CHECK(cfg.lm_compat_level == 0);
+    CHECK(cfg.trace.empty());
+}
+
+TEST_CASE("every boolean spelling", "[config]") {
+    const std::pair<const char*, bool> cases[] = {
+        {"yes", true}, {"no", false}, {"true", true}, {"false", false}, {"1", true},
+        {"0", false},  {"on", true},  {"off", false}, {"YES", true},    {"False", false},
+    };
+    for (const auto& [text, expected] : cases) {
+        Config cfg;
+        cfg.allow_anonymous = !expected;
+        cfg.apply_file_text(std::string("allow_anonymous = ") + text);
+        CHECK(cfg.allow_anonymous == expected);
+    }
+}
+
+TEST_CASE("bad values name the line and leave the config unchanged", "[config]") {
+    check_bad_config("lm_compat_level = 6\n", "line 1");
+    check_bad_config("user_file = x\n\n# c\nlm_compat_level = -1\n", "line 4");
+    check_bad_config("lm_compat_level = three\n", "lm_compat_level");
+    check_bad_config("lm_compat_level =\n", "line 1");
+    check_bad_config("context_lifetime = 10h\n", "context_lifetime");
+    check_bad_config("\ncontext_lifetime = 4294967296\n", "line 2");
+    check_bad_config("context_lifetime = -5\n", "line 1");
+    check_bad_config("require_mic = maybe\n", "require_mic");
+    check_bad_config("allow_anonymous = 2\n", "line 1");
+    check_bad_config("user_file = a\njust a word\n", "line 2");
+    check_bad_config("= value\n", "line 1");
+}
+
+TEST_CASE("the largest lifetime is accepted", "[config]") {
+    Config cfg;
+    cfg.apply_file_text("context_lifetime = 4294967295");
+    CHECK(cfg.context_lifetime == 4294967295u);
+}
+
+TEST_CASE("environment variables override the file", "[config]") {
+    const EnvVar level("LM_COMPAT_LEVEL", "1");
+    const EnvVar users("NTLM_USER_FILE", "/tmp/env-users");
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", "/tmp/env-trace");
+    Config cfg;
+    cfg.apply_file_text("lm_compat_level = 5\nuser_file = /file/users\ntrace = stderr\n");
+    cfg.apply_environment();
+    CHECK(cfg.lm_compat_level == 1);
+    CHECK(cfg.user_file == "/tmp/env-users");
+    CHECK(cfg.trace == "/tmp/env-trace");
+}
+
+TEST_CASE("unset variables keep the file values, a bad level is ignored", "[config]") {
+    const EnvVar level("LM_COMPAT_LEVEL", "9");
+    const EnvVar users("NTLM_USER_FILE", nullptr);
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", nullptr);
+    Config cfg;
+    cfg.apply_file_text("lm_compat_level = 4\nuser_file = /file/users\n");
+    cfg.apply_environment();
+    CHECK(cfg.lm_compat_level == 4);
+    CHECK(cfg.user_file == "/file/users");
+    CHECK(cfg.trace.empty());
+}
+
+TEST_CASE("host defaults come from gethostname()", "[config]") {
+    Config cfg;
+    cfg.fill_host_defaults();
+    const std::string host = host_name();
+    CHECK(cfg.dns_computer == host);
+    CHECK_FALSE(cfg.netbios_computer.empty());
+    CHECK(cfg.netbios_computer.size() <= 15);
+    CHECK(cfg.netbios_computer.find('.') == std::string::npos);
+    for (const char c : cfg.netbios_computer) CHECK_FALSE((c >= 'a' && c <= 'z'));
+    CHECK(cfg.workstation == cfg.netbios_computer);
+    const auto dot = host.find('.');
+    CHECK(cfg.dns_domain == (dot == std::string::npos ? "" : host.substr(dot + 1)));
+}
+
+TEST_CASE("host defaults derive from a configured DNS name", "[config]") {
+    Config cfg;
+    cfg.dns_computer = "averyveryverylonghostname.corp.example.com";
+    cfg.fill_host_defaults();
+    CHECK(cfg.netbios_computer == "AVERYVERYVERYLO");
+    CHECK(cfg.dns_domain == "corp.example.com");
+    CHECK(cfg.workstation == "AVERYVERYVERYLO");
+
+    Config plain;
+    plain.dns_computer = "web";
+    plain.workstation = "KIOSK";
+    plain.fill_host_defaults();
+    CHECK(plain.netbios_computer == "WEB");
+    CHECK(plain.dns_domain.empty());
+    CHECK(plain.workstation == "KIOSK");
+}
+
+TEST_CASE("current_config() reads the options file and the environment", "[config]") {
+    const TempPath file(std::string("lm_compat_level = 2\nuser_file = /file/users\nnetbios_domain = FILEDOM\n"));
+    const EnvVar path("GSS_NEGOTIATE_CONFIG", file.c_str());
+    const EnvVar level("LM_COMPAT_LEVEL", nullptr);
+    const EnvVar users("NTLM_USER_FILE", nullptr);
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", nullptr);
+
+    const auto a = current_config();
+    CHECK(a->lm_compat_level == 2);
+    CHECK(a->user_file == "/file/users");
+    CHECK(a->netbios_domain == "FILEDOM");
+    CHECK_FALSE(a->netbios_computer.empty());
+    CHECK(current_config().get() == a.get());
+
+    {
+        const EnvVar env_level("LM_COMPAT_LEVEL", "0");
+        const auto b = current_config();
+        CHECK(b->lm_compat_level == 0);
+        CHECK(b->netbios_domain == "FILEDOM");
+        CHECK(a->lm_compat_level == 2);
+        CHECK(current_config().get() == b.get());
+    }
+    CHECK(current_config()->lm_compat_level == 2);
+}
+
+TEST_CASE("current_config() falls back to the defaults", "[config]") {
+    const EnvVar level("LM_COMPAT_LEVEL", nullptr);
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", nullptr);
+    {
+        const TempPath missing;
+        const EnvVar path("GSS_NEGOTIATE_CONFIG", missing.c_str());
+        const auto cfg = current_config();
+        CHECK(cfg->lm_compat_level == 3);
+        CHECK(cfg->netbios_domain == "WORKGROUP");
+        CHECK_FALSE(cfg->dns_computer.empty());
+    }
+    {
+        const TempPath broken(std::string("netbios_domain = BROKEN\nlm_compat_level = 7\n"));
+        const EnvVar path("GSS_NEGOTIATE_CONFIG", broken.c_str());
+        const auto cfg = current_config();
+        CHECK(cfg->lm_compat_level == 3);
+        CHECK(cfg->netbios_domain == "WORKGROUP");
+    }
+}
+
+TEST_CASE("trace lines go to the file named by GSS_NEGOTIATE_TRACE", "[config][trace]") {
+    const TempPath out(std::string("earlier line\n"));
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", out.c_str());
+    REQUIRE(gssneg::trace_enabled());
+    gssneg::trace("ntlm", "first message");
+    gssneg::trace("spnego", "two\nlines");
+
+    const auto lines = lines_of(out.read());
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == "earlier line");
+    const std::string pid = std::to_string(::getpid());
+    const std::regex first("gss-negotiate\\[" + pid + "\\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{3} ntlm: first message");
+    const std::regex second("gss-negotiate\\[" + pid + "\\] [0-9:.]{12} spnego: two lines");
+    CHECK(std::regex_match(lines[1], first));
+    CHECK(std::regex_match(lines[2], second));
+}
+
+TEST_CASE("tracing is off without a destination", "[config][trace]") {
+    const TempPath missing;
+    const EnvVar path("GSS_NEGOTIATE_CONFIG", missing.c_str());
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", nullptr);
+    gssneg::trace("ntlm", "goes nowhere");
+    CHECK_FALSE(gssneg::trace_enabled());
+    {
+        const EnvVar empty("GSS_NEGOTIATE_TRACE", "");
+        CHECK_FALSE(gssneg::trace_enabled());
+    }
+}
+
+TEST_CASE("the options file can turn tracing on", "[config][trace]") {
+    const TempPath out;
+    const TempPath file("trace = " + out.path() + "\n");
+    const EnvVar path("GSS_NEGOTIATE_CONFIG", file.c_str());
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", nullptr);
+    gssneg::trace("config", "from the file");
+    CHECK(gssneg::trace_enabled());
+    const auto lines = lines_of(out.read());
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].ends_with(" config: from the file"));
+}
+
+TEST_CASE("a malformed options file is reported in the trace", "[config][trace]") {
+    const TempPath out;
+    const TempPath broken(std::string("# header\nrequire_mic = perhaps\n"));
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", out.c_str());
+    const EnvVar path("GSS_NEGOTIATE_CONFIG", broken.c_str());
+    const auto cfg = current_config();
+    CHECK_FALSE(cfg->require_mic);
+    CHECK(cfg->trace == out.path());
+
+    const auto lines = lines_of(out.read());
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find(" config: " + broken.path() + ": line 2: require_mic") != std::string::npos);
+}
+
+TEST_CASE("trace_hex_prefix cuts long data", "[config][trace]") {
+    const uint8_t data[] = {0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0x00};
+    CHECK(gssneg::trace_hex_prefix(data, 8) == "4e544c4d53535000");
+    CHECK(gssneg::trace_hex_prefix(data, 3) == "4e544c... (8 bytes)");
+    CHECK(gssneg::trace_hex_prefix({}, 3).empty());
+}
