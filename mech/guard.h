@@ -6,6 +6,7 @@
 #include "mech/gssapi_exports.h"
 #include "util/bytes.h"
 #include "util/errors.h"
+#include "util/trace.h"
 
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@ OM_uint32 guard(OM_uint32* minor_status, F&& body) noexcept {
     } catch (const GssError& e) {
         *minor = e.minor();
         remember_detail(e.minor(), e.what());
+        if (trace_enabled()) trace("gss", std::string("failed: ") + e.what());
         return e.major();
     } catch (const std::bad_alloc&) {
         *minor = minor_value(Minor::out_of_memory);

@@ -140,21 +140,39 @@ GSSNEG_EXPORT OM_uint32 gss_release_cred(OM_uint32* minor_status, gss_cred_id_t*
     });
 }
 
+namespace {
+
+struct CredFacts {
+    std::shared_ptr<const ntlm::Credential> cred;
+    gss_cred_usage_t usage;
+};
+
+// GSS_C_NO_CREDENTIAL stands for the default initiator credential.
+CredFacts inquire(gss_cred_id_t cred_handle) {
+    std::shared_ptr<const ntlm::Credential> cred =
+        cred_handle == GSS_C_NO_CREDENTIAL
+            ? ntlm::Credential::acquire(nullptr, ntlm::CredUsage::initiate, {}, *current_config())
+            : cred_of(cred_handle)->cred;
+    const gss_cred_usage_t usage = gss_usage_of(cred->usage());
+    return {std::move(cred), usage};
+}
+
+gss_name_t name_handle(const ntlm::Credential& cred) {
+    return cred.name() ? reinterpret_cast<gss_name_t>(new NameHandle(*cred.name())) : GSS_C_NO_NAME;
+}
+
+}  // namespace
+
 GSSNEG_EXPORT OM_uint32 gss_inquire_cred(OM_uint32* minor_status, gss_cred_id_t cred_handle, gss_name_t* name,
                                          OM_uint32* lifetime, gss_cred_usage_t* cred_usage, gss_OID_set* mechanisms) {
     return guard(minor_status, [&]() -> OM_uint32 {
         if (name != nullptr) *name = GSS_C_NO_NAME;
         if (mechanisms != nullptr) *mechanisms = GSS_C_NO_OID_SET;
-        std::shared_ptr<const ntlm::Credential> cred;
-        if (cred_handle == GSS_C_NO_CREDENTIAL) {
-            cred = ntlm::Credential::acquire(nullptr, ntlm::CredUsage::initiate, {}, *current_config());
-        } else {
-            cred = cred_of(cred_handle)->cred;
-        }
-        if (name != nullptr && cred->name()) *name = reinterpret_cast<gss_name_t>(new NameHandle(*cred->name()));
-        if (lifetime != nullptr) *lifetime = GSS_C_INDEFINITE;
-        if (cred_usage != nullptr) *cred_usage = gss_usage_of(cred->usage());
+        const CredFacts facts = inquire(cred_handle);
         if (mechanisms != nullptr) *mechanisms = make_oid_set({&oid::ntlm});
+        if (name != nullptr) *name = name_handle(*facts.cred);
+        if (lifetime != nullptr) *lifetime = GSS_C_INDEFINITE;
+        if (cred_usage != nullptr) *cred_usage = facts.usage;
         return GSS_S_COMPLETE;
     });
 }
@@ -162,13 +180,15 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_cred(OM_uint32* minor_status, gss_cred_id_t 
 GSSNEG_EXPORT OM_uint32 gss_inquire_cred_by_mech(OM_uint32* minor_status, gss_cred_id_t cred_handle, gss_OID,
                                                  gss_name_t* name, OM_uint32* initiator_lifetime,
                                                  OM_uint32* acceptor_lifetime, gss_cred_usage_t* cred_usage) {
-    gss_cred_usage_t usage = GSS_C_BOTH;
-    const OM_uint32 major = gss_inquire_cred(minor_status, cred_handle, name, nullptr, &usage, nullptr);
-    if (GSS_ERROR(major)) return major;
-    if (cred_usage != nullptr) *cred_usage = usage;
-    if (initiator_lifetime != nullptr) *initiator_lifetime = usage != GSS_C_ACCEPT ? GSS_C_INDEFINITE : 0;
-    if (acceptor_lifetime != nullptr) *acceptor_lifetime = usage != GSS_C_INITIATE ? GSS_C_INDEFINITE : 0;
-    return major;
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (name != nullptr) *name = GSS_C_NO_NAME;
+        const CredFacts facts = inquire(cred_handle);
+        if (name != nullptr) *name = name_handle(*facts.cred);
+        if (cred_usage != nullptr) *cred_usage = facts.usage;
+        if (initiator_lifetime != nullptr) *initiator_lifetime = facts.usage != GSS_C_ACCEPT ? GSS_C_INDEFINITE : 0;
+        if (acceptor_lifetime != nullptr) *acceptor_lifetime = facts.usage != GSS_C_INITIATE ? GSS_C_INDEFINITE : 0;
+        return GSS_S_COMPLETE;
+    });
 }
 
 // The mechglue resolves this symbol without a loop check: it must exist.

@@ -193,7 +193,13 @@ GSSNEG_EXPORT OM_uint32 gss_export_name(OM_uint32* minor_status, const gss_name_
 
 GSSNEG_EXPORT OM_uint32 gss_canonicalize_name(OM_uint32* minor_status, const gss_name_t input_name,
                                               const gss_OID, gss_name_t* output_name) {
-    return gss_duplicate_name(minor_status, input_name, output_name);
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (output_name == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *output_name = GSS_C_NO_NAME;
+        auto handle = std::make_unique<NameHandle>(name_of(input_name)->name);
+        *output_name = reinterpret_cast<gss_name_t>(handle.release());
+        return GSS_S_COMPLETE;
+    });
 }
 
 // A user maps to the local account of the same name, tried as given and in

@@ -153,8 +153,10 @@ Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
         m_session.response = ess ? ResponseKind::ntlmv1_ess : ResponseKind::ntlmv1;
     }
 
+    // Anonymous: the SessionBaseKey is Z(16) and is used as the key
+    // exchange key as for NTLMv2 (there is no LM response to mix in).
     const Key16 key_exchange_key =
-        kxkey(flags, v2, session_base_key, lm_owf, auth.lm_response, challenge.server_challenge());
+        kxkey(flags, v2 || anonymous, session_base_key, lm_owf, auth.lm_response, challenge.server_challenge());
     if (flags & flag::key_exch) {
         crypto::random_bytes(m_session.exported_session_key.span());
         auth.encrypted_random_session_key = crypto::rc4_once(key_exchange_key, m_session.exported_session_key);

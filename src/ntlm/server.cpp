@@ -159,7 +159,7 @@ void NtlmServer::verify_authenticate(ByteView authenticate_token) {
     }
 
     const Key16 key_exchange_key =
-        kxkey(flags, ntlmv2, session_base_key, lm_owf, f.lm_response, m_server_challenge);
+        kxkey(flags, ntlmv2 || anonymous, session_base_key, lm_owf, f.lm_response, m_server_challenge);
     if (flags & flag::key_exch) {
         if (f.encrypted_random_session_key.size() != 16)
             throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_response_length, "EncryptedRandomSessionKey");

@@ -1,0 +1,349 @@
+// The GSS-API surface of the NTLM mechanism through the real mechglue:
+// mechanism inquiries, names, credentials, a handshake and context
+// inquiries. GSS_MECH_CONFIG names the build tree's mech file.
+
+#include <catch2/catch.hpp>
+
+extern "C" {
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_ext.h>
+}
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+gss_OID_desc ntlm_oid = {10, const_cast<char*>("\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a")};
+gss_OID_desc session_key_oid = {11, const_cast<char*>("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x05")};
+gss_OID_desc req_mic_oid = {11, const_cast<char*>("\x2b\x06\x01\x04\x01\xb7\x7d\x85\x0f\x01\x02")};
+gss_OID_desc ma_concrete = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x01")};
+gss_OID_desc ma_auth_init = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x0a")};
+gss_OID_desc ma_auth_targ = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x0b")};
+gss_OID_desc ma_not_dflt = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x08")};
+gss_OID_desc ma_deprecated = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x07")};
+
+std::string minor_text(OM_uint32 minor) {
+    OM_uint32 min = 0, ctx = 0;
+    gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+    std::string out;
+    do {
+        if (GSS_ERROR(gss_display_status(&min, minor, GSS_C_MECH_CODE, &ntlm_oid, &ctx, &buf))) break;
+        out.append(static_cast<const char*>(buf.value), buf.length);
+        gss_release_buffer(&min, &buf);
+    } while (ctx != 0);
+    return out;
+}
+
+struct Environment {
+    Environment() {
+        char tmpl[] = "/tmp/gssneg-surface-XXXXXX";
+        const int fd = mkstemp(tmpl);
+        REQUIRE(fd >= 0);
+        close(fd);
+        user_file = tmpl;
+        std::ofstream(user_file) << "SURFACE:alice:Correct-Horse-1\n";
+        setenv("NTLM_USER_FILE", user_file.c_str(), 1);
+        if (const char* ours = std::getenv("GSSNEG_OURS_MECH")) setenv("GSS_MECH_CONFIG", ours, 1);
+        REQUIRE(std::getenv("GSS_MECH_CONFIG") != nullptr);
+    }
+    ~Environment() { std::remove(user_file.c_str()); }
+    std::string user_file;
+};
+
+Environment& env() {
+    static Environment e;
+    return e;
+}
+
+struct Name {
+    Name(const std::string& text, gss_OID type) {
+        OM_uint32 minor = 0;
+        gss_buffer_desc buf{text.size(), const_cast<char*>(text.data())};
+        REQUIRE(gss_import_name(&minor, &buf, type, &name) == GSS_S_COMPLETE);
+    }
+    explicit Name(gss_name_t n) : name(n) {}
+    ~Name() {
+        OM_uint32 minor = 0;
+        gss_release_name(&minor, &name);
+    }
+    gss_name_t name = GSS_C_NO_NAME;
+};
+
+std::string display(gss_name_t name, gss_OID* type = nullptr) {
+    OM_uint32 minor = 0;
+    gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+    REQUIRE(gss_display_name(&minor, name, &buf, type) == GSS_S_COMPLETE);
+    std::string s(static_cast<const char*>(buf.value), buf.length);
+    gss_release_buffer(&minor, &buf);
+    return s;
+}
+
+gss_name_t canonical(gss_name_t name) {
+    OM_uint32 minor = 0;
+    gss_name_t out = GSS_C_NO_NAME;
+    REQUIRE(gss_canonicalize_name(&minor, name, &ntlm_oid, &out) == GSS_S_COMPLETE);
+    return out;
+}
+
+bool has_member(gss_OID_set set, gss_OID oid) {
+    OM_uint32 minor = 0;
+    int present = 0;
+    gss_test_oid_set_member(&minor, oid, set, &present);
+    return present != 0;
+}
+
+gss_OID_set ntlm_only() {
+    static gss_OID_set_desc set{1, &ntlm_oid};
+    return &set;
+}
+
+}  // namespace
+
+TEST_CASE("the mechglue lists NTLM with honest attributes", "[surface]") {
+    env();
+    OM_uint32 minor = 0;
+    gss_OID_set mechs = GSS_C_NO_OID_SET;
+    REQUIRE(gss_indicate_mechs(&minor, &mechs) == GSS_S_COMPLETE);
+    CHECK(has_member(mechs, &ntlm_oid));
+    gss_release_oid_set(&minor, &mechs);
+
+    gss_OID_set attrs = GSS_C_NO_OID_SET, known = GSS_C_NO_OID_SET;
+    REQUIRE(gss_inquire_attrs_for_mech(&minor, &ntlm_oid, &attrs, &known) == GSS_S_COMPLETE);
+    CHECK(has_member(attrs, &ma_concrete));
+    CHECK(has_member(attrs, &ma_auth_init));
+    CHECK_FALSE(has_member(attrs, &ma_auth_targ));
+    CHECK_FALSE(has_member(attrs, &ma_not_dflt));
+    CHECK_FALSE(has_member(attrs, &ma_deprecated));
+    gss_release_oid_set(&minor, &attrs);
+    gss_release_oid_set(&minor, &known);
+
+    gss_OID_set types = GSS_C_NO_OID_SET;
+    REQUIRE(gss_inquire_names_for_mech(&minor, &ntlm_oid, &types) == GSS_S_COMPLETE);
+    CHECK(has_member(types, GSS_C_NT_USER_NAME));
+    CHECK(has_member(types, GSS_C_NT_HOSTBASED_SERVICE));
+    CHECK(has_member(types, GSS_C_NT_ANONYMOUS));
+    gss_release_oid_set(&minor, &types);
+}
+
+TEST_CASE("SASL names", "[surface]") {
+    env();
+    OM_uint32 minor = 0;
+    gss_buffer_desc sasl = GSS_C_EMPTY_BUFFER, name = GSS_C_EMPTY_BUFFER, desc = GSS_C_EMPTY_BUFFER;
+    REQUIRE(gss_inquire_saslname_for_mech(&minor, &ntlm_oid, &sasl, &name, &desc) == GSS_S_COMPLETE);
+    CHECK(std::string(static_cast<char*>(sasl.value), sasl.length) == "GS2-NTLM");
+    CHECK(std::string(static_cast<char*>(name.value), name.length) == "NTLM");
+    gss_release_buffer(&minor, &sasl);
+    gss_release_buffer(&minor, &name);
+    gss_release_buffer(&minor, &desc);
+
+    gss_buffer_desc query{8, const_cast<char*>("GS2-NTLM")};
+    gss_OID mech = GSS_C_NO_OID;
+    REQUIRE(gss_inquire_mech_for_saslname(&minor, &query, &mech) == GSS_S_COMPLETE);
+    REQUIRE(mech != GSS_C_NO_OID);
+    CHECK(mech->length == ntlm_oid.length);
+    CHECK(std::memcmp(mech->elements, ntlm_oid.elements, ntlm_oid.length) == 0);
+}
+
+TEST_CASE("user names: canonical display, comparison, export round trip", "[surface]") {
+    env();
+    OM_uint32 minor = 0;
+    Name imported("SURFACE\\alice", GSS_C_NT_USER_NAME);
+    Name mn(canonical(imported.name));
+    gss_OID type = GSS_C_NO_OID;
+    const std::string shown = display(mn.name, &type);
+    CHECK(shown == "SURFACE\\alice");
+    CHECK(shown.size() == std::strlen(shown.c_str()));
+    CHECK(gss_oid_equal(type, GSS_C_NT_USER_NAME));
+
+    Name upn(canonical(Name("alice@SURFACE", GSS_C_NT_USER_NAME).name));
+    CHECK(display(upn.name) == "SURFACE\\alice");
+    int equal = 0;
+    REQUIRE(gss_compare_name(&minor, mn.name, upn.name, &equal) == GSS_S_COMPLETE);
+    CHECK(equal == 1);
+    Name other(canonical(Name("SURFACE\\bob", GSS_C_NT_USER_NAME).name));
+    REQUIRE(gss_compare_name(&minor, mn.name, other.name, &equal) == GSS_S_COMPLETE);
+    CHECK(equal == 0);
+
+    gss_buffer_desc exported = GSS_C_EMPTY_BUFFER;
+    REQUIRE(gss_export_name(&minor, mn.name, &exported) == GSS_S_COMPLETE);
+    const auto* e = static_cast<const unsigned char*>(exported.value);
+    REQUIRE(exported.length > 16);
+    CHECK(e[0] == 0x04);
+    CHECK(e[1] == 0x01);
+    CHECK(e[4] == 0x06);
+    CHECK(e[5] == ntlm_oid.length);
+    gss_name_t back = GSS_C_NO_NAME;
+    REQUIRE(gss_import_name(&minor, &exported, GSS_C_NT_EXPORT_NAME, &back) == GSS_S_COMPLETE);
+    Name back_name(back);
+    CHECK(display(back_name.name) == "SURFACE\\alice");
+    REQUIRE(gss_compare_name(&minor, mn.name, back_name.name, &equal) == GSS_S_COMPLETE);
+    CHECK(equal == 1);
+    gss_release_buffer(&minor, &exported);
+
+    gss_name_t dup = GSS_C_NO_NAME;
+    REQUIRE(gss_duplicate_name(&minor, mn.name, &dup) == GSS_S_COMPLETE);
+    Name dup_name(dup);
+    CHECK(display(dup_name.name) == "SURFACE\\alice");
+}
+
+TEST_CASE("host-based names keep their kind through export", "[surface]") {
+    env();
+    OM_uint32 minor = 0;
+    Name mn(canonical(Name("HTTP@www.example.test", GSS_C_NT_HOSTBASED_SERVICE).name));
+    gss_OID type = GSS_C_NO_OID;
+    CHECK(display(mn.name, &type) == "HTTP@www.example.test");
+    CHECK(gss_oid_equal(type, GSS_C_NT_HOSTBASED_SERVICE));
+    gss_buffer_desc exported = GSS_C_EMPTY_BUFFER;
+    REQUIRE(gss_export_name(&minor, mn.name, &exported) == GSS_S_COMPLETE);
+    gss_name_t back = GSS_C_NO_NAME;
+    REQUIRE(gss_import_name(&minor, &exported, GSS_C_NT_EXPORT_NAME, &back) == GSS_S_COMPLETE);
+    Name back_name(back);
+    CHECK(display(back_name.name, &type) == "HTTP@www.example.test");
+    CHECK(gss_oid_equal(type, GSS_C_NT_HOSTBASED_SERVICE));
+    gss_release_buffer(&minor, &exported);
+}
+
+TEST_CASE("gss_localname maps users to local accounts", "[surface]") {
+    env();
+    OM_uint32 minor = 0;
+    Name root(canonical(Name("SURFACE\\ROOT", GSS_C_NT_USER_NAME).name));
+    gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
+    REQUIRE(gss_localname(&minor, root.name, &ntlm_oid, &local) == GSS_S_COMPLETE);
+    CHECK(std::string(static_cast<char*>(local.value), local.length) == "root");
+    gss_release_buffer(&minor, &local);
+
+    Name nobody(canonical(Name("SURFACE\\no-such-account-4711", GSS_C_NT_USER_NAME).name));
+    CHECK(GSS_ERROR(gss_localname(&minor, nobody.name, &ntlm_oid, &local)));
+    CHECK(minor_text(minor).find("No local account") != std::string::npos);
+}
+
+TEST_CASE("credentials: from the user file, a credential store, a password", "[surface]") {
+    env();
+    OM_uint32 minor = 0;
+    Name alice("SURFACE\\alice", GSS_C_NT_USER_NAME);
+    gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+    REQUIRE(gss_acquire_cred(&minor, alice.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &cred, nullptr,
+                             nullptr) == GSS_S_COMPLETE);
+    gss_name_t cred_name = GSS_C_NO_NAME;
+    gss_cred_usage_t usage = GSS_C_BOTH;
+    REQUIRE(gss_inquire_cred_by_mech(&minor, cred, &ntlm_oid, &cred_name, nullptr, nullptr, &usage) == GSS_S_COMPLETE);
+    Name owner(cred_name);
+    CHECK(display(owner.name) == "SURFACE\\alice");
+    CHECK(usage == GSS_C_INITIATE);
+    gss_release_cred(&minor, &cred);
+
+    gss_key_value_element_desc elements[] = {{"password", "Correct-Horse-1"}};
+    gss_key_value_set_desc store{1, elements};
+    Name bob("SURFACE\\bob", GSS_C_NT_USER_NAME);
+    CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &store, &cred,
+                                nullptr, nullptr) == GSS_S_COMPLETE);
+    gss_release_cred(&minor, &cred);
+
+    gss_key_value_element_desc bad[] = {{"no-such-key", "x"}};
+    gss_key_value_set_desc bad_store{1, bad};
+    CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &bad_store, &cred,
+                                nullptr, nullptr) == GSS_S_CRED_UNAVAIL);
+
+    const OM_uint32 major = gss_acquire_cred(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &cred,
+                                             nullptr, nullptr);
+    CHECK(major == GSS_S_NO_CRED);
+    CHECK(minor_text(minor).find("SURFACE\\bob") != std::string::npos);
+
+    gss_buffer_desc pw{7, const_cast<char*>("hunter2")};
+    CHECK(gss_acquire_cred_with_password(&minor, bob.name, &pw, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE,
+                                         &cred, nullptr, nullptr) == GSS_S_COMPLETE);
+    gss_release_cred(&minor, &cred);
+}
+
+TEST_CASE("a handshake through the mechglue, and what each side reports", "[surface]") {
+    env();
+    OM_uint32 minor = 0;
+    Name alice("SURFACE\\alice", GSS_C_NT_USER_NAME);
+    Name target("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+    gss_cred_id_t icred = GSS_C_NO_CREDENTIAL, acred = GSS_C_NO_CREDENTIAL;
+    REQUIRE(gss_acquire_cred(&minor, alice.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &icred, nullptr,
+                             nullptr) == GSS_S_COMPLETE);
+    REQUIRE(gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, ntlm_only(), GSS_C_ACCEPT, &acred, nullptr,
+                             nullptr) == GSS_S_COMPLETE);
+
+    gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
+    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    OM_uint32 imajor = GSS_S_CONTINUE_NEEDED, amajor = GSS_S_CONTINUE_NEEDED;
+    const OM_uint32 req = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+    std::vector<size_t> legs;
+    gss_name_t src = GSS_C_NO_NAME;
+    gss_OID mech = GSS_C_NO_OID;
+    OM_uint32 aflags = 0, iflags = 0;
+    while (true) {
+        imajor = gss_init_sec_context(&minor, icred, &ictx, target.name, &ntlm_oid, req, 0, GSS_C_NO_CHANNEL_BINDINGS,
+                                      &in, nullptr, &out, &iflags, nullptr);
+        gss_release_buffer(&minor, &in);
+        REQUIRE_FALSE(GSS_ERROR(imajor));
+        if (out.length == 0) break;
+        legs.push_back(out.length);
+        amajor = gss_accept_sec_context(&minor, &actx, acred, &out, GSS_C_NO_CHANNEL_BINDINGS, &src, &mech, &in,
+                                        &aflags, nullptr, nullptr);
+        gss_release_buffer(&minor, &out);
+        REQUIRE_FALSE(GSS_ERROR(amajor));
+        if (in.length == 0) break;
+        legs.push_back(in.length);
+    }
+    CHECK(imajor == GSS_S_COMPLETE);
+    CHECK(amajor == GSS_S_COMPLETE);
+    CHECK(legs.size() == 3);
+    CHECK(gss_oid_equal(mech, &ntlm_oid));
+    Name src_name(src);
+    CHECK(display(src_name.name) == "SURFACE\\alice");
+    CHECK((iflags & GSS_C_CONF_FLAG) != 0);
+    CHECK((iflags & GSS_C_INTEG_FLAG) != 0);
+    CHECK((iflags & GSS_C_MUTUAL_FLAG) == 0);
+    CHECK((aflags & GSS_C_CONF_FLAG) != 0);
+
+    for (gss_ctx_id_t ctx : {ictx, actx}) {
+        gss_name_t s = GSS_C_NO_NAME, t = GSS_C_NO_NAME;
+        OM_uint32 lifetime = 0, flags = 0;
+        int local = -1, open = 0;
+        gss_OID m = GSS_C_NO_OID;
+        REQUIRE(gss_inquire_context(&minor, ctx, &s, &t, &lifetime, &m, &flags, &local, &open) == GSS_S_COMPLETE);
+        Name sn(s), tn(t);
+        CHECK(open == 1);
+        CHECK(lifetime > 0);
+        CHECK(gss_oid_equal(m, &ntlm_oid));
+        CHECK(display(sn.name) == "SURFACE\\alice");
+        CHECK(local == (ctx == ictx ? 1 : 0));
+        if (ctx == ictx) CHECK(display(tn.name) == "host@localhost");
+        OM_uint32 remaining = 0;
+        CHECK(gss_context_time(&minor, ctx, &remaining) == GSS_S_COMPLETE);
+        CHECK(remaining > 0);
+    }
+
+    gss_buffer_set_t ikey = GSS_C_NO_BUFFER_SET, akey = GSS_C_NO_BUFFER_SET;
+    REQUIRE(gss_inquire_sec_context_by_oid(&minor, ictx, &session_key_oid, &ikey) == GSS_S_COMPLETE);
+    REQUIRE(gss_inquire_sec_context_by_oid(&minor, actx, &session_key_oid, &akey) == GSS_S_COMPLETE);
+    REQUIRE(ikey->count >= 1);
+    REQUIRE(akey->count >= 1);
+    CHECK(ikey->elements[0].length == 16);
+    CHECK(ikey->elements[0].length == akey->elements[0].length);
+    CHECK(std::memcmp(ikey->elements[0].value, akey->elements[0].value, 16) == 0);
+    gss_release_buffer_set(&minor, &ikey);
+    gss_release_buffer_set(&minor, &akey);
+
+    gss_buffer_set_t mic = GSS_C_NO_BUFFER_SET;
+    REQUIRE(gss_inquire_sec_context_by_oid(&minor, actx, &req_mic_oid, &mic) == GSS_S_COMPLETE);
+    REQUIRE(mic->count == 1);
+    REQUIRE(mic->elements[0].length == 1);
+    CHECK(static_cast<unsigned char*>(mic->elements[0].value)[0] == 1);
+    gss_release_buffer_set(&minor, &mic);
+
+    gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
+    gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+    CHECK(ictx == GSS_C_NO_CONTEXT);
+    gss_release_cred(&minor, &icred);
+    gss_release_cred(&minor, &acred);
+}
