@@ -1,0 +1,233 @@
+#include "ntlm/session_security.h"
+
+#include "ntlm/flags.h"
+#include "ntlm/ntlm_crypto.h"
+#include "util/ct.h"
+#include "util/errors.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace gssneg::ntlm {
+
+namespace {
+
+constexpr uint32_t signature_version = 1;
+
+void put_u32le(uint8_t* p, uint32_t v) noexcept {
+    for (size_t i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+SessionSecurity::Signature dummy_signature() noexcept {
+    // MS-NLMP 3.4.4: without a negotiated key the signature is the version
+    // followed by zeros.
+    SessionSecurity::Signature s{};
+    put_u32le(s.data(), signature_version);
+    return s;
+}
+
+std::vector<ByteView> views_of(std::span<const SessionSecurity::Part> parts) {
+    std::vector<ByteView> views;
+    views.reserve(parts.size());
+    for (const auto& p : parts) views.emplace_back(p.data);
+    return views;
+}
+
+void skip_keystream(crypto::Rc4& rc4, size_t n) {
+    std::array<uint8_t, 256> scratch{};
+    while (n > 0) {
+        const size_t step = std::min(n, scratch.size());
+        rc4.process_inplace(std::span<uint8_t>(scratch).first(step));
+        n -= step;
+    }
+    secure_wipe(scratch.data(), scratch.size());
+}
+
+}  // namespace
+
+SessionSecurity::SessionSecurity(uint32_t negotiated_flags, const Key16& exported_session_key, bool is_initiator)
+    : m_flags(negotiated_flags),
+      m_ess((negotiated_flags & flag::extended_session_security) != 0),
+      m_key_exch((negotiated_flags & flag::key_exch) != 0),
+      m_dummy((negotiated_flags & (flag::sign | flag::seal)) == 0),
+      m_can_seal(!m_dummy && (negotiated_flags & flag::seal) != 0) {
+    if (m_dummy) return;
+    if (m_ess) {
+        m_out.mac.emplace(sign_key(exported_session_key, is_initiator));
+        m_in.mac.emplace(sign_key(exported_session_key, !is_initiator));
+        m_out.seal_key = seal_key(negotiated_flags, exported_session_key, is_initiator);
+        m_in.seal_key = seal_key(negotiated_flags, exported_session_key, !is_initiator);
+        m_in.rc4.emplace(m_in.seal_key);
+    } else {
+        m_out.seal_key = seal_key(negotiated_flags, exported_session_key, is_initiator);
+    }
+    m_out.rc4.emplace(m_out.seal_key);
+}
+
+SessionSecurity::~SessionSecurity() = default;
+SessionSecurity::SessionSecurity(SessionSecurity&&) noexcept = default;
+SessionSecurity& SessionSecurity::operator=(SessionSecurity&&) noexcept = default;
+
+crypto::Rc4& SessionSecurity::outgoing_rc4() {
+    if (!m_out.rc4) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
+    return *m_out.rc4;
+}
+
+crypto::Rc4& SessionSecurity::incoming_rc4() {
+    auto& h = m_ess ? m_in.rc4 : m_out.rc4;
+    if (!h) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
+    return *h;
+}
+
+const crypto::Rc4& SessionSecurity::incoming_rc4() const {
+    const auto& h = m_ess ? m_in.rc4 : m_out.rc4;
+    if (!h) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
+    return *h;
+}
+
+void SessionSecurity::require_seal() const {
+    if (!m_can_seal) throw GssError(GSS_S_UNAVAILABLE, Minor::sealing_not_negotiated);
+}
+
+// The signature before its encryption: version, checksum and sequence
+// number over the plaintext.
+SessionSecurity::Signature SessionSecurity::plain_signature(uint32_t seq, std::span<const ByteView> data,
+                                                            const std::optional<crypto::HmacMd5>& mac) const {
+    Signature s{};
+    put_u32le(s.data(), signature_version);
+    put_u32le(s.data() + 12, seq);
+    if (m_ess) {
+        // MS-NLMP 3.4.4.2: "Set NTLMSSP_MESSAGE_SIGNATURE.Checksum to
+        // HMAC_MD5(SigningKey, ConcatenationOf(SeqNum, Message))[0..7]".
+        std::vector<ByteView> parts;
+        parts.reserve(data.size() + 1);
+        parts.emplace_back(s.data() + 12, 4);
+        parts.insert(parts.end(), data.begin(), data.end());
+        const auto hmac = mac->mac(std::span<const ByteView>(parts));
+        std::copy_n(hmac.begin(), 8, s.begin() + 4);
+    } else {
+        // MS-NLMP 3.4.4.1: "Set NTLMSSP_MESSAGE_SIGNATURE.Checksum to
+        // CRC32(Message)", RandomPad 0.
+        uint32_t crc = 0;
+        for (const ByteView d : data) crc = crypto::crc32(d, crc);
+        put_u32le(s.data() + 8, crc);
+    }
+    return s;
+}
+
+// Encrypts the signature fields with the direction's RC4 handle, after the
+// message itself has been (un)sealed with the same handle.
+void SessionSecurity::encrypt_signature(Signature& s, crypto::Rc4& rc4) const {
+    if (m_ess) {
+        // MS-NLMP 3.4.4.2: "If NTLMSSP_NEGOTIATE_KEY_EXCH ... Set
+        // NTLMSSP_MESSAGE_SIGNATURE.Checksum to RC4(Handle,
+        // NTLMSSP_MESSAGE_SIGNATURE.Checksum)".
+        if (m_key_exch) rc4.process_inplace(std::span<uint8_t>(s).subspan(4, 8));
+        return;
+    }
+    // MS-NLMP 3.4.4.1: RandomPad, Checksum and SeqNum each go through
+    // RC4(Handle, ...); for connection-oriented contexts "SeqNum =
+    // SeqNum XOR" the sequence number, which is the same as encrypting it.
+    rc4.process_inplace(std::span<uint8_t>(s).subspan(4, 12));
+    // The RandomPad is sent as zeros while its keystream is still consumed:
+    // Windows, Samba and gss-ntlmssp all do so (see the 4.2.2.4 vectors).
+    std::fill_n(s.begin() + 4, 4, uint8_t{0});
+}
+
+SessionSecurity::Signature SessionSecurity::sign(uint32_t seq, std::initializer_list<ByteView> data) {
+    return sign_parts(seq, std::span<const ByteView>(data.begin(), data.size()));
+}
+
+SessionSecurity::Signature SessionSecurity::sign_parts(uint32_t seq, std::span<const ByteView> data) {
+    if (m_dummy) return dummy_signature();
+    Signature s = plain_signature(seq, data, m_out.mac);
+    encrypt_signature(s, outgoing_rc4());
+    return s;
+}
+
+SessionSecurity::Signature SessionSecurity::seal(uint32_t seq, std::span<uint8_t> data) {
+    const Part part{data, true};
+    return seal_parts(seq, std::span<const Part>(&part, 1));
+}
+
+SessionSecurity::Signature SessionSecurity::seal_parts(uint32_t seq, std::span<const Part> parts) {
+    require_seal();
+    const std::vector<ByteView> views = views_of(parts);
+    // MS-NLMP 3.4.3: "Set SealedMessage to RC4(Handle, Message)" and then
+    // "Set Signature to MAC(Handle, SigningKey, SeqNum, Message)": the
+    // checksum is over the plaintext, and its encryption continues the
+    // keystream after the message.
+    Signature s = plain_signature(seq, views, m_out.mac);
+    crypto::Rc4& rc4 = outgoing_rc4();
+    for (const auto& p : parts)
+        if (p.confidential) rc4.process_inplace(p.data);
+    encrypt_signature(s, rc4);
+    return s;
+}
+
+bool SessionSecurity::verify(uint32_t seq, std::initializer_list<ByteView> data, ByteView signature) {
+    return verify_parts(seq, std::span<const ByteView>(data.begin(), data.size()), signature);
+}
+
+bool SessionSecurity::verify_parts(uint32_t seq, std::span<const ByteView> data, ByteView signature) {
+    if (signature.size() != signature_size) return false;
+    if (m_dummy) return ct_equal(signature, dummy_signature());
+    return check_signature(seq, data, signature);
+}
+
+bool SessionSecurity::unseal(uint32_t seq, std::span<uint8_t> data, ByteView signature) {
+    const Part part{data, true};
+    return unseal_parts(seq, std::span<const Part>(&part, 1), signature);
+}
+
+bool SessionSecurity::unseal_parts(uint32_t seq, std::span<const Part> parts, ByteView signature) {
+    require_seal();
+    if (signature.size() != signature_size) return false;
+    crypto::Rc4& rc4 = incoming_rc4();
+    for (const auto& p : parts)
+        if (p.confidential) rc4.process_inplace(p.data);
+    return check_signature(seq, views_of(parts), signature);
+}
+
+bool SessionSecurity::check_signature(uint32_t seq, std::span<const ByteView> data, ByteView signature) {
+    Signature expected = plain_signature(seq, data, m_in.mac);
+    crypto::Rc4& rc4 = incoming_rc4();
+    if (m_ess) {
+        encrypt_signature(expected, rc4);
+        return ct_equal(expected, signature);
+    }
+    // NTLMv1: decrypt what was received and compare version, checksum and
+    // sequence number; the RandomPad field is not checked (peers zero it).
+    Signature received{};
+    std::copy(signature.begin(), signature.end(), received.begin());
+    rc4.process_inplace(std::span<uint8_t>(received).subspan(4, 12));
+    std::fill_n(received.begin() + 4, 4, uint8_t{0});
+    return ct_equal(received, expected);
+}
+
+uint32_t SessionSecurity::clear_sequence(ByteView signature) {
+    ByteReader r(signature, Minor::bad_signature);
+    r.skip(12);
+    const uint32_t seq = r.u32le();
+    r.assert_done();
+    return seq;
+}
+
+uint32_t SessionSecurity::incoming_sequence(ByteView signature, size_t sealed_length) const {
+    if (m_ess || m_dummy) return clear_sequence(signature);
+    if (signature.size() != signature_size) throw DecodeError(Minor::bad_signature, "signature size");
+    crypto::Rc4 peek = incoming_rc4().clone();
+    skip_keystream(peek, sealed_length + 8);
+    std::array<uint8_t, 4> seq{};
+    peek.process(signature.subspan(12, 4), seq);
+    return static_cast<uint32_t>(seq[0]) | static_cast<uint32_t>(seq[1]) << 8 | static_cast<uint32_t>(seq[2]) << 16 |
+           static_cast<uint32_t>(seq[3]) << 24;
+}
+
+void SessionSecurity::reset_rc4() {
+    if (m_dummy) return;
+    m_out.rc4.emplace(m_out.seal_key);
+    if (m_ess) m_in.rc4.emplace(m_in.seal_key);
+}
+
+}  // namespace gssneg::ntlm
