@@ -318,6 +318,7 @@ std::shared_ptr<const Config> current_config() {
     auto cfg = cache.get(notes);
     // Traced only now, with the cache unlocked: trace() reads the
     // configuration itself.
+    set_trace_enabled(!cfg->trace.empty());
     trace_notes(notes);
     return cfg;
 }

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <mutex>
 
@@ -18,30 +17,15 @@ namespace gssneg {
 
 namespace {
 
-constexpr const char* env_trace = "GSS_NEGOTIATE_TRACE";
 constexpr std::string_view stderr_destination = "stderr";
-constexpr int64_t file_recheck_ms = 1000;
 
-// Without GSS_NEGOTIATE_TRACE, whether the options file asks for a trace,
-// asked of current_config() at most once a second.
-std::atomic<int64_t> g_next_file_check_ms{0};
-std::atomic<bool> g_file_trace_on{false};
+enum class TraceState : int8_t { unknown, off, on };
+std::atomic<TraceState> g_state{TraceState::unknown};
 
-thread_local bool t_inside_trace = false;
-
-int64_t coarse_now_ms() noexcept {
-    struct timespec ts {};
-    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-std::string destination() {
-    if (const char* env = std::getenv(env_trace)) return env;
-    std::string dest = current_config()->trace;
-    g_file_trace_on.store(!dest.empty(), std::memory_order_relaxed);
-    g_next_file_check_ms.store(coarse_now_ms() + file_recheck_ms, std::memory_order_relaxed);
-    return dest;
-}
+// trace() -> current_config() -> trace() of a note about the options file
+// is expected; anything deeper is a loop.
+constexpr int max_trace_depth = 2;
+thread_local int t_trace_depth = 0;
 
 void write_all(int fd, std::string_view data) noexcept {
     while (!data.empty()) {
@@ -102,19 +86,24 @@ std::string format_line(std::string_view component, std::string_view message) {
 }  // namespace
 
 bool trace_enabled() {
-    if (const char* env = std::getenv(env_trace)) return *env != '\0';
-    if (coarse_now_ms() >= g_next_file_check_ms.load(std::memory_order_relaxed)) return !destination().empty();
-    return g_file_trace_on.load(std::memory_order_relaxed);
+    const TraceState state = g_state.load(std::memory_order_relaxed);
+    if (state == TraceState::unknown) return !current_config()->trace.empty();
+    return state == TraceState::on;
+}
+
+void set_trace_enabled(bool enabled) noexcept {
+    const TraceState state = enabled ? TraceState::on : TraceState::off;
+    if (g_state.load(std::memory_order_relaxed) != state) g_state.store(state, std::memory_order_relaxed);
 }
 
 void trace(std::string_view component, std::string_view message) {
-    if (t_inside_trace) return;
-    t_inside_trace = true;
-    struct Reset {
-        ~Reset() { t_inside_trace = false; }
-    } reset;
+    if (t_trace_depth >= max_trace_depth) return;
+    ++t_trace_depth;
+    struct Leave {
+        ~Leave() { --t_trace_depth; }
+    } leave;
 
-    const std::string dest = destination();
+    const std::string dest = current_config()->trace;
     if (dest.empty()) return;
     static TraceSink sink;
     sink.write(dest, format_line(component, message));

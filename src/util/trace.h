@@ -11,9 +11,12 @@
 
 namespace gssneg {
 
-// Cheap enough for hot paths: guard every trace() whose message costs
-// something to build.
+// One atomic load, for hot paths: whether the configuration last handed out
+// by current_config() traces (each context creation asks for it). Guard every
+// trace() whose message costs something to build.
 bool trace_enabled();
+// Called by current_config() with every configuration it hands out.
+void set_trace_enabled(bool enabled) noexcept;
 void trace(std::string_view component, std::string_view message);
 
 // Hex of the first max bytes, followed by "... (N bytes)" when cut short.

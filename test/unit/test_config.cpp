@@ -291,6 +291,7 @@ TEST_CASE("current_config() falls back to the defaults", "[config]") {
 TEST_CASE("trace lines go to the file named by GSS_NEGOTIATE_TRACE", "[config][trace]") {
     const TempPath out(std::string("earlier line\n"));
     const EnvVar dest("GSS_NEGOTIATE_TRACE", out.c_str());
+    CHECK(current_config()->trace == out.path());
     REQUIRE(gssneg::trace_enabled());
     gssneg::trace("ntlm", "first message");
     gssneg::trace("spnego", "two\nlines");
@@ -312,21 +313,28 @@ TEST_CASE("tracing is off without a destination", "[config][trace]") {
     gssneg::trace("ntlm", "goes nowhere");
     CHECK_FALSE(gssneg::trace_enabled());
     {
+        const EnvVar on("GSS_NEGOTIATE_TRACE", "stderr");
+        CHECK(current_config()->trace == "stderr");
+        CHECK(gssneg::trace_enabled());
+    }
+    {
         const EnvVar empty("GSS_NEGOTIATE_TRACE", "");
+        CHECK(current_config()->trace.empty());
         CHECK_FALSE(gssneg::trace_enabled());
     }
 }
 
 TEST_CASE("the options file can turn tracing on", "[config][trace]") {
     const TempPath out;
-    const TempPath file("trace = " + out.path() + "\n");
+    const TempPath file("trace = " + out.path() + "\nfuture_key = 1\n");
     const EnvVar path("GSS_NEGOTIATE_CONFIG", file.c_str());
     const EnvVar dest("GSS_NEGOTIATE_TRACE", nullptr);
-    gssneg::trace("config", "from the file");
+    gssneg::trace("test", "from the file");
     CHECK(gssneg::trace_enabled());
     const auto lines = lines_of(out.read());
-    REQUIRE(lines.size() == 1);
-    CHECK(lines[0].ends_with(" config: from the file"));
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].ends_with(" config: " + file.path() + ": unknown option \"future_key\" ignored"));
+    CHECK(lines[1].ends_with(" test: from the file"));
 }
 
 TEST_CASE("a malformed options file is reported in the trace", "[config][trace]") {
@@ -341,6 +349,20 @@ TEST_CASE("a malformed options file is reported in the trace", "[config][trace]"
     const auto lines = lines_of(out.read());
     REQUIRE(lines.size() == 1);
     CHECK(lines[0].find(" config: " + broken.path() + ": line 2: require_mic") != std::string::npos);
+}
+
+TEST_CASE("a trace call that loads a malformed options file reports it first", "[config][trace]") {
+    const TempPath out;
+    const TempPath broken(std::string("lm_compat_level = 9\n"));
+    const EnvVar dest("GSS_NEGOTIATE_TRACE", out.c_str());
+    const EnvVar path("GSS_NEGOTIATE_CONFIG", broken.c_str());
+    gssneg::trace("ntlm", "after the note");
+
+    const auto lines = lines_of(out.read());
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0].find(" config: " + broken.path() + ": line 1: lm_compat_level must be 0 to 5") !=
+          std::string::npos);
+    CHECK(lines[1].ends_with(" ntlm: after the note"));
 }
 
 TEST_CASE("trace_hex_prefix cuts long data", "[config][trace]") {
