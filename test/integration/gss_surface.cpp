@@ -49,8 +49,10 @@ struct Environment {
         user_file = tmpl;
         std::ofstream(user_file) << "SURFACE:alice:Correct-Horse-1\n";
         setenv("NTLM_USER_FILE", user_file.c_str(), 1);
-        if (const char* ours = std::getenv("GSSNEG_OURS_MECH")) setenv("GSS_MECH_CONFIG", ours, 1);
-        REQUIRE(std::getenv("GSS_MECH_CONFIG") != nullptr);
+        const char* ours = std::getenv("GSSNEG_OURS_MECH");
+        if (ours == nullptr) ours = std::getenv("GSSNEG_BUILD_MECH");
+        REQUIRE(ours != nullptr);
+        setenv("GSS_MECH_CONFIG", ours, 1);
     }
     ~Environment() { std::remove(user_file.c_str()); }
     std::string user_file;
