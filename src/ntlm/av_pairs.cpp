@@ -4,6 +4,7 @@
 #include "util/utf16.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 namespace gssneg::ntlm {
@@ -118,6 +119,48 @@ void AvPairs::set_timestamp(uint64_t filetime) {
     ByteWriter w;
     w.u64le(filetime);
     set(AvId::timestamp, w.data());
+}
+
+std::string AvPairs::describe() const {
+    std::string out;
+    for (const Entry& e : m_entries) {
+        if (!out.empty()) out += ' ';
+        out += av_id_name(e.id);
+        out += '=';
+        switch (static_cast<AvId>(e.id)) {
+        case AvId::nb_computer_name:
+        case AvId::nb_domain_name:
+        case AvId::dns_computer_name:
+        case AvId::dns_domain_name:
+        case AvId::dns_tree_name:
+        case AvId::target_name:
+            try {
+                out += '"' + utf16le_to_utf8(e.value) + '"';
+            } catch (const DecodeError&) {
+                out += "(invalid UTF-16)";
+            }
+            break;
+        case AvId::flags:
+            if (e.value.size() == 4) {
+                char buf[16];
+                std::snprintf(buf, sizeof buf, "0x%08x", e.value[0] | e.value[1] << 8 | e.value[2] << 16 |
+                                                             static_cast<uint32_t>(e.value[3]) << 24);
+                out += buf;
+                break;
+            }
+            [[fallthrough]];
+        case AvId::timestamp:
+            if (e.value.size() == 8) {
+                uint64_t t = 0;
+                for (size_t i = 0; i < 8; ++i) t |= static_cast<uint64_t>(e.value[i]) << (8 * i);
+                out += std::to_string(t);
+                break;
+            }
+            [[fallthrough]];
+        default: out += '(' + std::to_string(e.value.size()) + " bytes)";
+        }
+    }
+    return out;
 }
 
 }  // namespace gssneg::ntlm

@@ -72,6 +72,11 @@ public:
     std::optional<uint64_t> timestamp() const;
     void set_timestamp(uint64_t filetime);
 
+    // One line for traces: every entry by name, with names and the SPN as
+    // text, MsvAvFlags in hex, the timestamp as a FILETIME number, other
+    // values by size only.
+    std::string describe() const;
+
 private:
     std::vector<Entry> m_entries;
 };

@@ -26,16 +26,6 @@ constexpr uint32_t base_flags = flag::unicode | flag::oem | flag::request_target
                                 flag::always_sign | flag::extended_session_security | flag::version |
                                 flag::negotiate_128 | flag::negotiate_56 | flag::key_exch;
 
-void trace_av_pairs(const char* what, const AvPairs& pairs) {
-    std::string line = what;
-    for (const auto& e : pairs.entries()) {
-        line += ' ';
-        line += av_id_name(e.id);
-        line += '(' + std::to_string(e.value.size()) + ')';
-    }
-    trace("ntlm", line);
-}
-
 }  // namespace
 
 const char* response_kind_name(ResponseKind kind) noexcept {
@@ -91,7 +81,7 @@ Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
     if (trace_enabled()) {
         trace("ntlm", "initiator <- CHALLENGE " + std::to_string(challenge_token.size()) + " bytes, flags " +
                           flags_to_string(server_flags) + ", target \"" + challenge.target_name() + "\"");
-        trace_av_pairs("initiator <- TargetInfo:", challenge.target_info());
+        trace("ntlm", "initiator <- TargetInfo: " + challenge.target_info().describe());
     }
     uint32_t flags = m_requested_flags & server_flags;
     flags |= server_flags & flag::target_info;
@@ -138,7 +128,7 @@ Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
         auth.lm_response = send_mic ? Bytes(24, 0) : std::move(r.lm_response);
         session_base_key = r.session_base_key;
         m_session.response = ResponseKind::ntlmv2;
-        if (trace_enabled()) trace_av_pairs("initiator -> client blob AV pairs:", info);
+        if (trace_enabled()) trace("ntlm", "initiator -> client blob AV pairs: " + info.describe());
     } else {
         const bool ess = flags & flag::extended_session_security;
         // LmCompatibilityLevel 2 sends the NT response in both fields.

@@ -133,6 +133,7 @@ void NtlmServer::verify_authenticate(ByteView authenticate_token) {
             if (!ct_equal(expected, proof)) auth_failed(Minor::wrong_password, f.domain + "\\" + f.user);
             session_base_key = ntlmv2_session_base_key(ntowf2, std::span<const uint8_t, 16>(proof.data(), 16));
             client_info = AvPairs(blob.subspan(blob_av_pairs_offset));
+            if (trace_enabled()) trace("ntlm", "acceptor <- client blob AV pairs: " + client_info->describe());
             ntlmv2 = true;
             m_session.response = ResponseKind::ntlmv2;
         } else if (f.nt_response.size() == 24) {

@@ -12,7 +12,9 @@ extern "C" {
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cctype>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -47,7 +49,7 @@ struct Environment {
         REQUIRE(fd >= 0);
         close(fd);
         user_file = tmpl;
-        std::ofstream(user_file) << "SURFACE:alice:Correct-Horse-1\n";
+        std::ofstream(user_file) << "SURFACE:alice:Correct-Horse-1\nSURFACE:tracer:Password\n";
         setenv("NTLM_USER_FILE", user_file.c_str(), 1);
         const char* ours = std::getenv("GSSNEG_OURS_MECH");
         if (ours == nullptr) ours = std::getenv("GSSNEG_BUILD_MECH");
@@ -348,4 +350,79 @@ TEST_CASE("a handshake through the mechglue, and what each side reports", "[surf
     CHECK(ictx == GSS_C_NO_CONTEXT);
     gss_release_cred(&minor, &icred);
     gss_release_cred(&minor, &acred);
+}
+
+namespace {
+
+std::string hex(const void* p, size_t n) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (size_t i = 0; i < n; ++i) {
+        const auto b = static_cast<const unsigned char*>(p)[i];
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the trace shows every leg and no secret", "[surface][trace]") {
+    env();
+    char tmpl[] = "/tmp/gssneg-trace-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    close(fd);
+    const std::string trace_file = tmpl;
+    setenv("GSS_NEGOTIATE_TRACE", trace_file.c_str(), 1);
+
+    OM_uint32 minor = 0;
+    Name user("SURFACE\\tracer", GSS_C_NT_USER_NAME);
+    Name target("HTTP@trace.example", GSS_C_NT_HOSTBASED_SERVICE);
+    gss_cred_id_t icred = GSS_C_NO_CREDENTIAL;
+    REQUIRE(gss_acquire_cred(&minor, user.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &icred, nullptr,
+                             nullptr) == GSS_S_COMPLETE);
+    gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
+    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    OM_uint32 amajor = GSS_S_CONTINUE_NEEDED;
+    for (int leg = 0; leg < 3 && amajor != GSS_S_COMPLETE; ++leg) {
+        REQUIRE_FALSE(GSS_ERROR(gss_init_sec_context(&minor, icred, &ictx, target.name, &ntlm_oid,
+                                                     GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
+                                                     &in, nullptr, &out, nullptr, nullptr)));
+        gss_release_buffer(&minor, &in);
+        amajor = gss_accept_sec_context(&minor, &actx, GSS_C_NO_CREDENTIAL, &out, GSS_C_NO_CHANNEL_BINDINGS, nullptr,
+                                        nullptr, &in, nullptr, nullptr, nullptr);
+        gss_release_buffer(&minor, &out);
+        REQUIRE_FALSE(GSS_ERROR(amajor));
+    }
+    REQUIRE(amajor == GSS_S_COMPLETE);
+    gss_buffer_set_t key = GSS_C_NO_BUFFER_SET;
+    REQUIRE(gss_inquire_sec_context_by_oid(&minor, actx, &session_key_oid, &key) == GSS_S_COMPLETE);
+    const std::string session_key_hex = hex(key->elements[0].value, key->elements[0].length);
+    gss_release_buffer_set(&minor, &key);
+    gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
+    gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+    gss_release_cred(&minor, &icred);
+    unsetenv("GSS_NEGOTIATE_TRACE");
+
+    std::ifstream f(trace_file);
+    const std::string trace((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::remove(trace_file.c_str());
+    INFO(trace);
+    CHECK(trace.find("initiator -> NEGOTIATE") != std::string::npos);
+    CHECK(trace.find("acceptor <- NEGOTIATE") != std::string::npos);
+    CHECK(trace.find("acceptor -> CHALLENGE") != std::string::npos);
+    CHECK(trace.find("initiator <- CHALLENGE") != std::string::npos);
+    CHECK(trace.find("MsvAvTimestamp") != std::string::npos);
+    CHECK(trace.find("initiator -> AUTHENTICATE") != std::string::npos);
+    CHECK(trace.find("NTLMv2") != std::string::npos);
+    CHECK(trace.find("authenticated SURFACE\\tracer") != std::string::npos);
+    CHECK(trace.find("SEAL") != std::string::npos);
+    // The password, its NT hash (MS-NLMP 4.2.2: NTOWFv1("Password")) and the
+    // session key never appear, in any case.
+    std::string lower = trace;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    CHECK(lower.find("password") == std::string::npos);
+    CHECK(lower.find("a4f49c406510bdcab6824ee7c30fd852") == std::string::npos);
+    CHECK(lower.find(session_key_hex) == std::string::npos);
 }
