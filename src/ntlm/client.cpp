@@ -44,19 +44,27 @@ NtlmClient::NtlmClient(std::shared_ptr<const Credential> cred, ClientParams para
 }
 
 Bytes NtlmClient::step(ByteView input) {
-    switch (m_state) {
-    case State::start:
+    // Fail closed, as the acceptor does.
+    const State current = m_state;
+    m_state = State::failed;
+    switch (current) {
+    case State::start: {
         if (!input.empty()) throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::unexpected_token);
+        Bytes out = make_negotiate();
         m_state = State::sent_negotiate;
-        return make_negotiate();
+        return out;
+    }
     case State::sent_negotiate: {
         Bytes out = make_authenticate(input);
         m_state = State::done;
         return out;
     }
-    case State::done: break;
+    case State::done:
+        m_state = State::done;
+        throw GssError(GSS_S_FAILURE, Minor::context_already_established);
+    case State::failed: break;
     }
-    throw GssError(GSS_S_FAILURE, Minor::context_already_established);
+    throw GssError(GSS_S_FAILURE, Minor::context_failed);
 }
 
 Bytes NtlmClient::make_negotiate() {

@@ -31,7 +31,7 @@ public:
     const SessionInfo& session() const noexcept { return m_session; }
 
 private:
-    enum class State { start, sent_negotiate, done };
+    enum class State { start, sent_negotiate, done, failed };
 
     Bytes make_negotiate();
     Bytes make_authenticate(ByteView challenge_token);

@@ -36,7 +36,11 @@ NtlmServer::NtlmServer(std::shared_ptr<const Credential> cred, ServerParams para
 }
 
 Bytes NtlmServer::step(ByteView input) {
-    switch (m_state) {
+    // Fail closed: a step that throws leaves the acceptor failed, so that a
+    // second AUTHENTICATE cannot be tried against the same challenge.
+    const State current = m_state;
+    m_state = State::failed;
+    switch (current) {
     case State::start: {
         Bytes out = make_challenge(input);
         m_state = State::sent_challenge;
@@ -46,9 +50,12 @@ Bytes NtlmServer::step(ByteView input) {
         verify_authenticate(input);
         m_state = State::done;
         return {};
-    case State::done: break;
+    case State::done:
+        m_state = State::done;
+        throw GssError(GSS_S_FAILURE, Minor::context_already_established);
+    case State::failed: break;
     }
-    throw GssError(GSS_S_FAILURE, Minor::context_already_established);
+    throw GssError(GSS_S_FAILURE, Minor::context_failed);
 }
 
 Bytes NtlmServer::make_challenge(ByteView negotiate_token) {
@@ -164,9 +171,9 @@ void NtlmServer::verify_authenticate(ByteView authenticate_token) {
     if (flags & flag::key_exch) {
         if (f.encrypted_random_session_key.size() != 16)
             throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_response_length, "EncryptedRandomSessionKey");
-        const Bytes key = crypto::rc4_once(key_exchange_key, f.encrypted_random_session_key);
+        Bytes key = crypto::rc4_once(key_exchange_key, f.encrypted_random_session_key);
         m_session.exported_session_key = Key16(std::span<const uint8_t, 16>(key.data(), 16));
-        secure_wipe(const_cast<uint8_t*>(key.data()), key.size());
+        secure_wipe(key.data(), key.size());
     } else {
         m_session.exported_session_key = key_exchange_key;
     }

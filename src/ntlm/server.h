@@ -30,7 +30,7 @@ public:
     const SessionInfo& session() const noexcept { return m_session; }
 
 private:
-    enum class State { start, sent_challenge, done };
+    enum class State { start, sent_challenge, done, failed };
 
     Bytes make_challenge(ByteView negotiate_token);
     void verify_authenticate(ByteView authenticate_token);

@@ -62,6 +62,7 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::bad_name_handle: return "Name handle is not a valid NTLM name";
     case Minor::context_incomplete: return "Security context is not yet established";
     case Minor::context_already_established: return "Security context is already established";
+    case Minor::context_failed: return "Security context failed earlier and cannot continue";
     case Minor::context_expired: return "Security context has expired";
     case Minor::unsupported_option: return "Option or OID is not supported by NTLM";
     case Minor::bad_config: return "Invalid gss-negotiate configuration";

@@ -63,6 +63,7 @@ enum class Minor : OM_uint32 {
     bad_name_handle,
     context_incomplete,
     context_already_established,
+    context_failed,
     context_expired,
     unsupported_option,
 

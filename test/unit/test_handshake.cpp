@@ -262,3 +262,16 @@ TEST_CASE("no credentials without a password or database entry", "[handshake]") 
         CHECK(e.minor() == minor_value(Minor::user_file_not_set));
     }
 }
+
+TEST_CASE("a failed acceptor stays failed", "[handshake]") {
+    Fixture f;
+    NtlmClient bad(f.client_cred("EXAMPLE\\alice", "wrong"), {});
+    NtlmServer s(f.server_cred(), f.server_params());
+    const Bytes negotiate = bad.step({});
+    const Bytes challenge = s.step(negotiate);
+    require_failure(s, bad.step(challenge), GSS_S_DEFECTIVE_CREDENTIAL, Minor::wrong_password);
+    // A correct AUTHENTICATE for the same challenge is no longer accepted.
+    NtlmClient good(f.client_cred("EXAMPLE\\alice"), {});
+    good.step({});
+    require_failure(s, good.step(challenge), GSS_S_FAILURE, Minor::context_failed);
+}
