@@ -267,6 +267,8 @@ void UserDatabase::refresh_locked() const {
     }
     const FileText file = read_file(m_path);
     m_entries = parse(file.text);
+    m_by_user.clear();
+    for (size_t i = 0; i < m_entries.size(); ++i) m_by_user[to_upper_utf8(m_entries[i].user)].push_back(i);
     m_mtime_ns = mtime_ns(file.st);
     m_size = static_cast<uint64_t>(file.st.st_size);
     m_inode = static_cast<uint64_t>(file.st.st_ino);
@@ -277,9 +279,11 @@ std::optional<UserEntry> UserDatabase::find(std::string_view user, std::string_v
     const std::string wanted = to_upper_utf8(user);
     const std::lock_guard lock(m_mutex);
     refresh_locked();
+    const auto found = m_by_user.find(wanted);
+    if (found == m_by_user.end()) return std::nullopt;
     const UserEntry* any_domain = nullptr;
-    for (const UserEntry& entry : m_entries) {
-        if (to_upper_utf8(entry.user) != wanted) continue;
+    for (const size_t index : found->second) {
+        const UserEntry& entry = m_entries[index];
         if (domain.empty()) return entry;
         if (iequals_ascii(entry.domain, domain)) return entry;
         if (entry.domain.empty() && any_domain == nullptr) any_domain = &entry;

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace gssneg::ntlm {
@@ -67,6 +68,8 @@ private:
     std::string m_path;
     mutable std::mutex m_mutex;
     mutable std::vector<UserEntry> m_entries;
+    // Upper-cased user name -> indexes into m_entries, in file order.
+    mutable std::unordered_map<std::string, std::vector<size_t>> m_by_user;
     mutable bool m_loaded = false;
     mutable uint64_t m_mtime_ns = 0;
     mutable uint64_t m_size = 0;
