@@ -2,25 +2,42 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <map>
+#include <algorithm>
+#include <array>
+#include <memory>
 #include <new>
 
 namespace gssneg::mech {
 
 namespace {
-thread_local std::map<OM_uint32, std::string> t_details;
-}
+
+// The last few error details of this thread, in fixed storage so that
+// remembering one can never fail.
+struct Detail {
+    OM_uint32 minor = 0;
+    char text[256] = {};
+};
+thread_local std::array<Detail, 8> t_details;
+thread_local size_t t_next_detail = 0;
+
+}  // namespace
 
 void remember_detail(OM_uint32 minor, const std::string& what) noexcept {
-    try {
-        t_details[minor] = what;
-    } catch (...) {
-    }
+    Detail& d = t_details[t_next_detail];
+    t_next_detail = (t_next_detail + 1) % t_details.size();
+    d.minor = minor;
+    const size_t n = std::min(what.size(), sizeof d.text - 1);
+    std::memcpy(d.text, what.data(), n);
+    d.text[n] = '\0';
 }
 
 std::string recall_detail(OM_uint32 minor) {
-    const auto it = t_details.find(minor);
-    return it == t_details.end() ? std::string() : it->second;
+    // Newest first.
+    for (size_t k = 1; k <= t_details.size(); ++k) {
+        const Detail& d = t_details[(t_next_detail + t_details.size() - k) % t_details.size()];
+        if (d.minor == minor && d.text[0] != '\0') return d.text;
+    }
+    return {};
 }
 
 void set_buffer(gss_buffer_t out, ByteView data) {
@@ -95,31 +112,33 @@ gss_OID_set make_oid_set(std::initializer_list<gss_const_OID> oids) {
     return set;
 }
 
+namespace {
+
+void free_buffer_set(gss_buffer_set_t set) noexcept {
+    if (set == nullptr) return;
+    for (size_t i = 0; i < set->count; ++i) std::free(set->elements[i].value);
+    std::free(set->elements);
+    std::free(set);
+}
+
+}  // namespace
+
 gss_buffer_set_t make_buffer_set(std::initializer_list<ByteView> items) {
-    auto* set = static_cast<gss_buffer_set_t>(std::calloc(1, sizeof(gss_buffer_set_desc)));
-    if (set == nullptr) throw std::bad_alloc();
+    std::unique_ptr<gss_buffer_set_desc, decltype(&free_buffer_set)> set(
+        static_cast<gss_buffer_set_t>(std::calloc(1, sizeof(gss_buffer_set_desc))), free_buffer_set);
+    if (!set) throw std::bad_alloc();
     set->elements = static_cast<gss_buffer_t>(std::calloc(items.size() == 0 ? 1 : items.size(), sizeof(gss_buffer_desc)));
-    if (set->elements == nullptr) {
-        std::free(set);
-        throw std::bad_alloc();
+    if (set->elements == nullptr) throw std::bad_alloc();
+    for (const ByteView item : items) {
+        // An empty item still gets a buffer so that callers may read it.
+        void* p = std::malloc(item.empty() ? 1 : item.size());
+        if (p == nullptr) throw std::bad_alloc();
+        if (!item.empty()) std::memcpy(p, item.data(), item.size());
+        set->elements[set->count].value = p;
+        set->elements[set->count].length = item.size();
+        ++set->count;
     }
-    try {
-        for (const ByteView item : items) {
-            // An empty item still gets a buffer so that callers may read it.
-            void* p = std::malloc(item.empty() ? 1 : item.size());
-            if (p == nullptr) throw std::bad_alloc();
-            if (!item.empty()) std::memcpy(p, item.data(), item.size());
-            set->elements[set->count].value = p;
-            set->elements[set->count].length = item.size();
-            ++set->count;
-        }
-    } catch (...) {
-        for (size_t i = 0; i < set->count; ++i) std::free(set->elements[i].value);
-        std::free(set->elements);
-        std::free(set);
-        throw;
-    }
-    return set;
+    return set.release();
 }
 
 }  // namespace gssneg::mech

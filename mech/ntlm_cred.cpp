@@ -40,12 +40,9 @@ void check_mechs(gss_OID_set desired_mechs) {
 }
 
 Key16 parse_nt_hash(std::string_view hex) {
-    Bytes b;
-    try {
-        b = from_hex(hex);
-    } catch (const std::invalid_argument&) {
-        throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, "nt_hash is not hex");
-    }
+    auto parsed = parse_hex(hex);
+    if (!parsed) throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, "nt_hash is not hex");
+    Bytes& b = *parsed;
     if (b.size() != 16) throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, "nt_hash is not 16 bytes");
     Key16 k(std::span<const uint8_t, 16>(b.data(), 16));
     secure_wipe(b.data(), b.size());

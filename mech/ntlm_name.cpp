@@ -7,6 +7,7 @@
 #include "util/utf16.h"
 
 #include <pwd.h>
+#include <charconv>
 #include <cstring>
 #include <unistd.h>
 
@@ -92,11 +93,9 @@ ntlm::Name import(std::string_view text, ByteView raw, gss_const_OID type) {
             if (raw.size() != sizeof(uid_t)) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "machine uid size");
             std::memcpy(&uid, raw.data(), sizeof uid);
         } else {
-            try {
-                uid = static_cast<uid_t>(std::stoul(std::string(text)));
-            } catch (const std::exception&) {
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), uid);
+            if (ec != std::errc() || end != text.data() + text.size() || text.empty())
                 throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "not a uid");
-            }
         }
         passwd pw{};
         passwd* result = nullptr;

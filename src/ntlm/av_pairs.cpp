@@ -134,11 +134,10 @@ std::string AvPairs::describe() const {
         case AvId::dns_domain_name:
         case AvId::dns_tree_name:
         case AvId::target_name:
-            try {
-                out += '"' + utf16le_to_utf8(e.value) + '"';
-            } catch (const DecodeError&) {
+            if (const auto text = decode_utf16le(e.value))
+                out += '"' + *text + '"';
+            else
                 out += "(invalid UTF-16)";
-            }
             break;
         case AvId::flags:
             if (e.value.size() == 4) {

@@ -126,17 +126,23 @@ int hex_value(char c) {
 }
 }  // namespace
 
-Bytes from_hex(std::string_view hex) {
-    if (hex.size() % 2 != 0) throw std::invalid_argument("hex string of odd length");
+std::optional<Bytes> parse_hex(std::string_view hex) {
+    if (hex.size() % 2 != 0) return std::nullopt;
     Bytes out;
     out.reserve(hex.size() / 2);
     for (size_t i = 0; i < hex.size(); i += 2) {
         const int hi = hex_value(hex[i]);
         const int lo = hex_value(hex[i + 1]);
-        if (hi < 0 || lo < 0) throw std::invalid_argument("not a hex digit");
+        if (hi < 0 || lo < 0) return std::nullopt;
         out.push_back(static_cast<uint8_t>((hi << 4) | lo));
     }
     return out;
+}
+
+Bytes from_hex(std::string_view hex) {
+    auto bytes = parse_hex(hex);
+    if (!bytes) throw std::invalid_argument("not a hex string");
+    return std::move(*bytes);
 }
 
 }  // namespace gssneg

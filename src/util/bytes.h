@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -77,5 +78,7 @@ private:
 std::string to_hex(ByteView data);
 // Accepts upper or lower case, no separators; throws std::invalid_argument.
 Bytes from_hex(std::string_view hex);
+// The same without throwing: nullopt for odd length or a non-hex digit.
+std::optional<Bytes> parse_hex(std::string_view hex);
 
 }  // namespace gssneg

@@ -86,24 +86,30 @@ Bytes utf8_to_utf16le(std::string_view utf8) {
     return out;
 }
 
-std::string utf16le_to_utf8(ByteView utf16) {
-    if (utf16.size() % 2 != 0) throw DecodeError(Minor::bad_string_encoding);
+std::optional<std::string> decode_utf16le(ByteView utf16) {
+    if (utf16.size() % 2 != 0) return std::nullopt;
     std::string out;
     out.reserve(utf16.size() / 2);
     for (size_t i = 0; i < utf16.size(); i += 2) {
         char32_t unit = static_cast<char32_t>(utf16[i] | (utf16[i + 1] << 8));
         if (unit >= 0xd800 && unit <= 0xdbff) {
-            if (i + 3 >= utf16.size()) throw DecodeError(Minor::bad_string_encoding);
+            if (i + 3 >= utf16.size()) return std::nullopt;
             const char32_t low = static_cast<char32_t>(utf16[i + 2] | (utf16[i + 3] << 8));
-            if (low < 0xdc00 || low > 0xdfff) throw DecodeError(Minor::bad_string_encoding);
+            if (low < 0xdc00 || low > 0xdfff) return std::nullopt;
             unit = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
             i += 2;
         } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-            throw DecodeError(Minor::bad_string_encoding);
+            return std::nullopt;
         }
         append_utf8(out, unit);
     }
     return out;
+}
+
+std::string utf16le_to_utf8(ByteView utf16) {
+    auto decoded = decode_utf16le(utf16);
+    if (!decoded) throw DecodeError(Minor::bad_string_encoding);
+    return std::move(*decoded);
 }
 
 std::string to_upper_utf8(std::string_view utf8) {

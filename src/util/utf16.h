@@ -3,6 +3,7 @@
 
 #include "util/bytes.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,8 @@ Bytes utf8_to_utf16le(std::string_view utf8);
 // UTF-16LE bytes to UTF-8. Throws DecodeError(bad_string_encoding) on an odd
 // length or unpaired surrogate.
 std::string utf16le_to_utf8(ByteView utf16);
+// The same without throwing: nullopt for invalid UTF-16LE.
+std::optional<std::string> decode_utf16le(ByteView utf16);
 // Upper case as Windows compares account names: ASCII, Latin-1, Greek and
 // Cyrillic basic letters; everything else unchanged.
 std::string to_upper_utf8(std::string_view utf8);
