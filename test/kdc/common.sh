@@ -24,17 +24,23 @@ TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gssneg-kdc-test.XXXXXX")
 TEST_PIDS=()
 
 kdc_test_cleanup() {
-    local pid
+    local pid status=$? kdc_pid=${GSSNEG_KDC_PID:-}
     for pid in "${TEST_PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
     kdc_stop
+    # Every test also checks that its KDC is gone at the end.
+    if [[ -n $kdc_pid && $(cat "/proc/$kdc_pid/comm" 2>/dev/null) == krb5kdc ]]; then
+        echo "FAIL: krb5kdc $kdc_pid still runs after kdc_stop"
+        status=1
+    fi
     if [[ ${GSSNEG_KEEP_TMP:-0} == 1 ]]; then
         echo "kept $TEST_DIR"
     else
         rm -rf "$TEST_DIR"
     fi
+    exit "$status"
 }
 trap kdc_test_cleanup EXIT
 
