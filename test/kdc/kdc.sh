@@ -70,7 +70,7 @@ EOF
 
 # _kdc_write_krb5_conf FILE PORT: the client profile, pointing at PORT.
 _kdc_write_krb5_conf() {
-    local file=$1 port=$2 dir=$GSSNEG_KDC_DIR
+    local file=$1 port=$2
     cat > "$file" <<EOF
 [libdefaults]
     default_realm = $GSSNEG_REALM
@@ -93,15 +93,12 @@ _kdc_write_krb5_conf() {
     localhost = $GSSNEG_REALM
     .localhost = $GSSNEG_REALM
     127.0.0.1 = $GSSNEG_REALM
-
-[logging]
-    kdc = FILE:$dir/kdc.log
-    admin_server = FILE:$dir/kadmin.log
-    default = FILE:$dir/krb5lib.log
 EOF
 }
 
 # _kdc_write_kdc_conf PORT: the KDC profile; the database lives in the dir.
+# krb5kdc, kdb5_util and kadmin.local read it after krb5.conf, so [logging]
+# is here only (in both, every line would be logged twice).
 _kdc_write_kdc_conf() {
     local port=$1 dir=$GSSNEG_KDC_DIR
     cat > "$dir/kdc.conf" <<EOF
