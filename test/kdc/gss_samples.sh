@@ -7,7 +7,11 @@
 #     krb5-nomutual      the krb5 mech, -nomutual: the AP-REQ alone
 #     krb5-password      gss-client -user/-pass (gss_acquire_cred_with_password),
 #                        no ticket in the ccache beforehand
+#     krb5-client-keytab no ticket, KRB5_CLIENT_KTNAME = alice's keytab: krb5
+#                        gets the initiator credential by itself
 #     krb5-unknown-service  a target with no principal: the client fails
+#     krb5-no-credentials   no ticket and the harness's (missing) client keytab:
+#                        the client fails before sending anything
 #     spnego-mutual      MIT's built-in SPNEGO over krb5 (-spnego)
 #     spnego-nomutual    the same, -nomutual
 #     spnego-krb5-only   -spnego -mech krb5 -user alice: gss_set_neg_mechs on
@@ -36,6 +40,7 @@ client_args=()
 expect_client_ok=1
 expect_tokens=2          # context tokens on the wire: 1 or 2
 expect_mutual=1
+expect_errors=()
 spnego=0
 case $case_name in
     krb5-mutual)
@@ -47,10 +52,20 @@ case $case_name in
         expect_tokens=1 expect_mutual=0 ;;
     krb5-password)
         client_args=(-mech "$KRB5_OID_BRACES" -user "$GSSNEG_ALICE" -pass "$GSSNEG_ALICE_PASSWORD") ;;
+    krb5-client-keytab)
+        export KRB5_CLIENT_KTNAME=FILE:$GSSNEG_ALICE_KEYTAB
+        client_args=(-mech "$KRB5_OID_BRACES") ;;
     krb5-unknown-service)
         kdc_kinit alice
         client_args=(-mech "$KRB5_OID_BRACES")
-        expect_client_ok=0 ;;
+        expect_client_ok=0
+        expect_errors=("Unspecified GSS failure.  Minor code may provide more information"
+                       "Server nosuch/localhost@$GSSNEG_REALM not found in Kerberos database") ;;
+    krb5-no-credentials)
+        client_args=(-mech "$KRB5_OID_BRACES")
+        expect_client_ok=0
+        expect_errors=("No credentials were supplied, or the credentials were unavailable or inaccessible"
+                       "No Kerberos credentials available (default cache: $KRB5CCNAME)") ;;
     spnego-mutual)
         kdc_kinit alice
         client_args=(-spnego) spnego=1 ;;
@@ -97,8 +112,10 @@ expect_eq "gss-server exit status" 0 "$server_rc"
 
 if [[ $expect_client_ok -eq 0 ]]; then
     expect_eq "gss-client exit status" 1 "$client_rc"
-    expect_line "$client_out" "GSS-API error initializing context: Unspecified GSS failure.  Minor code may provide more information"
-    expect_line "$client_out" "GSS-API error initializing context: Server nosuch/localhost@$GSSNEG_REALM not found in Kerberos database"
+    for text in "${expect_errors[@]}"; do
+        expect_line "$client_out" "GSS-API error initializing context: $text"
+    done
+    expect_eq "error lines" "${#expect_errors[@]}" "$(count_lines "$client_out" "GSS-API error")"
     expect_eq "context tokens the server received" 0 "$(count_lines "$server_log" "Received token")"
     echo "PASS: $case_name"
     exit 0

@@ -6,6 +6,8 @@
 #   kdc_kinit alice             # ticket into $KRB5CCNAME
 #   ...                          # run GSS programs with the exported env
 #   kdc_stop                    # also run from the EXIT trap kdc_start adds
+#   kdc_kadmin listprincs       # any kadmin.local command on the database
+#   kdc_write_unreachable_conf F  # a krb5.conf whose KDC port is closed
 #
 # kdc_start exports, for the caller and its children:
 #   KRB5_CONFIG          $dir/krb5.conf (kdc = 127.0.0.1:PORT, UDP and TCP)
@@ -296,6 +298,13 @@ kdc_kinit() {
     esac
     [[ $user == *@* ]] || user=$user@$GSSNEG_REALM
     printf '%s\n' "$password" | kinit "$@" "$user" > /dev/null
+}
+
+# kdc_kadmin COMMAND...: one kadmin.local command on the realm's database
+# (the KDC may be running), e.g. kdc_kadmin addprinc -randkey cifs/localhost
+kdc_kadmin() {
+    [[ -n ${GSSNEG_KDC_DIR:-} ]] || { _kdc_log "kdc_start first"; return 1; }
+    kadmin.local -r "$GSSNEG_REALM" -q "$*"
 }
 
 # kdc_stop: stops the KDC this shell started, by its pid, and waits for it.

@@ -8,7 +8,7 @@
 #     keytab     kinit -k -t alice.keytab, then alice's password still works
 #     tcp        a krb5.conf with udp_preference_limit = 1: kinit over TCP
 #     listen     the KDC's sockets: UDP and TCP on 127.0.0.1:PORT, nothing else
-#     keytabs    klist -k of the service and client keytabs
+#     keytabs    klist -k of the service and client keytabs; the principals
 source "$(dirname "$0")/common.sh"
 
 [[ $# -eq 1 ]] || fail "usage: $0 CASE"
@@ -97,6 +97,12 @@ case $case_name in
         expect_line "$TEST_DIR/alice.kt" "   1 $GSSNEG_ALICE (aes256-cts-hmac-sha1-96) "
         expect_line "$TEST_DIR/alice.kt" "   1 $GSSNEG_ALICE (aes128-cts-hmac-sha1-96) "
         expect_eq "alice keytab entries" 2 "$(wc -l < "$TEST_DIR/alice.kt")"
+        kdc_kadmin listprincs 2> /dev/null | grep -v '^Authenticating as' > "$TEST_DIR/princs"
+        printf '%s\n' "HTTP/localhost@$GSSNEG_REALM" "K/M@$GSSNEG_REALM" "$GSSNEG_ALICE" \
+            "$GSSNEG_BOB" "host/localhost@$GSSNEG_REALM" "kadmin/admin@$GSSNEG_REALM" \
+            "kadmin/changepw@$GSSNEG_REALM" "krbtgt/$GSSNEG_REALM@$GSSNEG_REALM" > "$TEST_DIR/princs.want"
+        diff -u "$TEST_DIR/princs.want" "$TEST_DIR/princs" || fail "principals"
+        echo "ok: the realm's principals"
         [[ ! -e ${KRB5_CLIENT_KTNAME#FILE:} ]] || fail "KRB5_CLIENT_KTNAME must name a missing file"
         echo "ok: KRB5_CLIENT_KTNAME names a missing file"
         ;;
