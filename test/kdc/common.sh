@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the tests of the KDC harness itself; sourced, not run.
 # Each test gets its own temporary directory and its own KDC, both removed
 # and stopped (by pid) when the test exits.

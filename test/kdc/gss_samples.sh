@@ -133,7 +133,7 @@ awk '
     { flush() }
     END { flush() }
 ' "$server_log" > "$tokens"
-cat "$tokens" | cut -c1-80
+cut -c1-80 "$tokens"
 
 # framed_inner HEX: for a token "60 len OID rest", prints the OID's DER and
 # what follows it, as hex.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A real MIT KDC on loopback for tests. Source this file from bash; it only
 # defines functions and never starts anything by itself.
 #
@@ -172,6 +173,7 @@ _kdc_export() {
 # _kdc_add_stop_trap: runs kdc_stop on exit, after whatever EXIT trap the
 # caller already had; TERM/INT/HUP (meson's timeout) turn into an exit so
 # that the EXIT trap runs.
+# shellcheck disable=SC2120 # "set --" below parses the trap, not arguments
 _kdc_add_stop_trap() {
     local current
     current=$(trap -p EXIT)

@@ -25,6 +25,7 @@ done
 [[ $# -gt 0 ]] || { echo "usage: $0 [--kinit USER] [--] COMMAND [ARGS...]" >&2; exit 2; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gssneg-kdc.XXXXXX")
+# shellcheck disable=SC2317 # called from the EXIT trap
 finish() {
     kdc_stop
     if [[ ${GSSNEG_KEEP_TMP:-0} == 1 ]]; then
