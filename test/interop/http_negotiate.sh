@@ -131,6 +131,13 @@ env GSS_MECH_CONFIG="$client_mech" NTLM_USER_FILE="$client_users" NTLMUSER="$TES
         -o "$TEST_DIR/body" -w '%{http_code}\n' "http://127.0.0.1:$port/index.html" \
         > "$TEST_DIR/curl.code" 2> "$TEST_DIR/curl.log" || status=$?
 
+# httpd writes the access log line after the response has gone out: wait
+# for one line per request curl sent before stopping it (a readiness wait,
+# ended early if httpd dies).
+requests=$(grep -c '^> GET ' "$TEST_DIR/curl.log" || true)
+while [[ $(wc -l < "$root/logs/access.log" 2>/dev/null || echo 0) -lt $requests ]] && kill -0 "$HTTPD_PID" 2>/dev/null; do
+    sleep 0.05
+done
 # Stop httpd by its pid (SIGTERM is a graceful stop for the foreground parent).
 kill "$HTTPD_PID" 2>/dev/null || true
 wait "$HTTPD_PID" 2>/dev/null || true
