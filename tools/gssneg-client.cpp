@@ -25,6 +25,7 @@ struct Options {
     std::optional<std::string> password;
     std::string flags = "mutual,replay,sequence,conf,integ";
     std::optional<std::string> channel_bindings;
+    std::optional<std::string> dump_dir;
     bool messages = false;
     bool expect_fail = false;
 };
@@ -35,7 +36,8 @@ void usage()
                  "usage: gssneg-client --port N [--host 127.0.0.1] [--mech OID|ntlm|spnego|krb5]\n"
                  "                     [--target host@localhost] [--user NAME] [--password PW]\n"
                  "                     [--flags mutual,replay,sequence,conf,integ,deleg,dce]\n"
-                 "                     [--channel-bindings STRING] [--messages] [--expect-fail]\n");
+                 "                     [--channel-bindings STRING] [--messages] [--expect-fail]\n"
+                 "                     [--dump-tokens DIR (writes DIR/leg-N.bin)]\n");
 }
 
 bool parse_args(int argc, char** argv, Options& opt)
@@ -70,6 +72,8 @@ bool parse_args(int argc, char** argv, Options& opt)
             opt.flags = v;
         } else if (arg == "--channel-bindings") {
             opt.channel_bindings = v;
+        } else if (arg == "--dump-tokens") {
+            opt.dump_dir = v;
         } else {
             return false;
         }
@@ -188,6 +192,8 @@ bool run(const Options& opt, OwnedOid& mech, OM_uint32 req_flags, ChannelBinding
                                      input ? &in : GSS_C_NO_BUFFER, nullptr, out.out(), nullptr, nullptr);
         if (out.get().length != 0) {
             std::printf("-> leg %d: %s\n", ++leg, describe_token(out.get().value, out.get().length).c_str());
+            if (opt.dump_dir && !dump_token(*opt.dump_dir, leg, out.get().value, out.get().length))
+                return false;
             if (!send_frame(fd, out.get().value, out.get().length)) {
                 std::printf("cannot send to the server\n");
                 return false;
@@ -209,6 +215,8 @@ bool run(const Options& opt, OwnedOid& mech, OM_uint32 req_flags, ChannelBinding
             return false;
         }
         std::printf("<- leg %d: %s\n", ++leg, describe_token(input->data(), input->size()).c_str());
+        if (opt.dump_dir && !dump_token(*opt.dump_dir, leg, input->data(), input->size()))
+            return false;
     }
 
     const auto end = recv_frame(fd);

@@ -24,6 +24,7 @@ struct Options {
     bool acceptor_name = true;
     bool once = false;
     std::optional<std::string> channel_bindings;
+    std::optional<std::string> dump_dir;
     bool expect_fail = false;
 };
 
@@ -33,7 +34,8 @@ void usage()
                  "usage: gssneg-server [--port N (0 = pick one, printed as \"listening on PORT\")]\n"
                  "                     [--host 127.0.0.1] [--mech OID|ntlm|spnego|krb5]\n"
                  "                     [--service host@localhost | --no-acceptor-name] [--once]\n"
-                 "                     [--channel-bindings STRING] [--expect-fail]\n");
+                 "                     [--channel-bindings STRING] [--expect-fail]\n"
+                 "                     [--dump-tokens DIR (writes DIR/leg-N.bin)]\n");
 }
 
 bool parse_args(int argc, char** argv, Options& opt)
@@ -77,6 +79,11 @@ bool parse_args(int argc, char** argv, Options& opt)
             opt.channel_bindings = v;
         } else if (arg == "--expect-fail") {
             opt.expect_fail = true;
+        } else if (arg == "--dump-tokens") {
+            const char* v = value();
+            if (v == nullptr)
+                return false;
+            opt.dump_dir = v;
         } else {
             return false;
         }
@@ -109,7 +116,8 @@ int listen_on(const Options& opt)
 
 // Runs one connection; true when the client authenticated (and, if it asked
 // for messages, the exchange did not fail).
-bool serve_connection(int fd, gss_cred_id_t cred, gss_OID mech, ChannelBindings* cb)
+bool serve_connection(int fd, gss_cred_id_t cred, gss_OID mech, ChannelBindings* cb,
+                      const std::optional<std::string>& dump_dir)
 {
     Context ctx;
     int leg = 0;
@@ -121,6 +129,8 @@ bool serve_connection(int fd, gss_cred_id_t cred, gss_OID mech, ChannelBindings*
             return false;
         }
         std::printf("<- leg %d: %s\n", ++leg, describe_token(token->data(), token->size()).c_str());
+        if (dump_dir && !dump_token(*dump_dir, leg, token->data(), token->size()))
+            return false;
         gss_buffer_desc in{token->size(), const_cast<std::uint8_t*>(token->data())};
         OM_uint32 minor = 0;
         Buffer out;
@@ -129,6 +139,8 @@ bool serve_connection(int fd, gss_cred_id_t cred, gss_OID mech, ChannelBindings*
                                    nullptr, nullptr, out.out(), nullptr, nullptr, nullptr);
         if (out.get().length != 0) {
             std::printf("-> leg %d: %s\n", ++leg, describe_token(out.get().value, out.get().length).c_str());
+            if (dump_dir && !dump_token(*dump_dir, leg, out.get().value, out.get().length))
+                return false;
             if (!send_frame(fd, out.get().value, out.get().length)) {
                 std::printf("cannot send to the client\n");
                 return false;
@@ -219,7 +231,7 @@ int main(int argc, char** argv)
         char addr[INET_ADDRSTRLEN] = "?";
         ::inet_ntop(AF_INET, &peer.sin_addr, addr, sizeof addr);
         std::printf("connection %u from %s:%u\n", connection, addr, ntohs(peer.sin_port));
-        const bool ok = serve_connection(fd, cred.get(), mech->get(), cb ? &*cb : nullptr);
+        const bool ok = serve_connection(fd, cred.get(), mech->get(), cb ? &*cb : nullptr, opt.dump_dir);
         ::close(fd);
         if (opt.once) {
             ::close(listener);

@@ -281,6 +281,20 @@ std::string describe_token(const void* data, std::size_t length)
     return kind + " " + std::to_string(length) + " bytes";
 }
 
+bool dump_token(const std::string& dir, int leg, const void* data, std::size_t length)
+{
+    const std::string path = dir + "/leg-" + std::to_string(leg) + ".bin";
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    bool ok = f != nullptr;
+    if (ok && length != 0)
+        ok = std::fwrite(data, 1, length, f) == length;
+    if (f != nullptr && std::fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        std::printf("cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    return ok;
+}
+
 ChannelBindings::ChannelBindings(std::string application_data) : m_data(std::move(application_data))
 {
     m_cb.initiator_addrtype = GSS_C_AF_UNSPEC;
@@ -430,7 +444,17 @@ std::string to_string(const Bytes& bytes)
 //                                 <-    "OK", wrap(conf, prefix + payload) | "FAIL <why>"
 //   "MIC", payload, get_mic       ->
 //                                 <-    "OK", get_mic(payload) | "FAIL <why>"
-// The client sends "SKIP <why>" instead of "WRAP" when it cannot wrap.
+//   "SIGNED <c>", wrap(no conf, payload2) ->
+//                                 <-    "OK <c>", wrap(no conf, prefix + payload2) | "FAIL <why>"
+// The client sends "SKIP <why>" instead of a command when it cannot go on.
+//
+// "SIGNED" carries a wrap token requested with conf_req_flag 0; <c> is the
+// conf_state the sender's gss_wrap reported, and the receiver's gss_unwrap
+// must report the same. An NTLM wrap token does not say whether it is sealed
+// (MS-NLMP 3.4.3 defines the two forms by the negotiated flags only), so
+// with confidentiality negotiated a module may seal anyway (conf_state 1);
+// without it the token must be signed only (conf_state 0). Whichever form,
+// the peer must be able to unwrap it.
 
 namespace {
 
@@ -442,6 +466,107 @@ void print_unavailable(OM_uint32 major, OM_uint32 minor, gss_OID mech)
 bool is_unavailable(OM_uint32 major)
 {
     return GSS_ROUTINE_ERROR(major) == GSS_S_UNAVAILABLE;
+}
+
+const char* protection_label(int conf_state)
+{
+    return conf_state ? "sealed although integrity only was asked" : "integrity only";
+}
+
+MessagesResult run_client_signed_wrap(int fd, gss_ctx_id_t ctx)
+{
+    OM_uint32 minor = 0;
+    gss_buffer_desc payload{signed_wrap_payload.size(), const_cast<char*>(signed_wrap_payload.data())};
+    int conf_state = 0;
+    Buffer wrapped;
+    OM_uint32 major = gss_wrap(&minor, ctx, 0, GSS_C_QOP_DEFAULT, &payload, &conf_state, wrapped.out());
+    if (GSS_ERROR(major)) {
+        std::printf("gss_wrap(conf_req_flag 0) failed\n%s", status_text(major, minor, GSS_C_NO_OID).c_str());
+        send_frame(fd, "SKIP gss_wrap(conf_req_flag 0) failed");
+        return MessagesResult::failed;
+    }
+    const int sent_conf = conf_state ? 1 : 0;
+    std::printf("-> signed wrap (%s) %zu bytes: \"%.*s\"\n", protection_label(sent_conf), wrapped.get().length,
+                static_cast<int>(signed_wrap_payload.size()), signed_wrap_payload.data());
+    if (!send_frame(fd, "SIGNED " + std::to_string(sent_conf)) ||
+        !send_frame(fd, wrapped.get().value, wrapped.get().length))
+        return MessagesResult::failed;
+    const auto status = recv_frame(fd);
+    const std::string status_text_line = status ? to_string(*status) : "(connection closed)";
+    if (status_text_line != "OK 0" && status_text_line != "OK 1") {
+        std::printf("server: %s\n", status_text_line.c_str());
+        return MessagesResult::failed;
+    }
+    const int reply_conf = status_text_line.back() == '1' ? 1 : 0;
+    auto reply = recv_frame(fd);
+    if (!reply)
+        return MessagesResult::failed;
+    gss_buffer_desc reply_buf{reply->size(), reply->data()};
+    Buffer unwrapped;
+    conf_state = 0;
+    major = gss_unwrap(&minor, ctx, &reply_buf, unwrapped.out(), &conf_state, nullptr);
+    if (GSS_ERROR(major)) {
+        std::printf("gss_unwrap of the server's signed wrap reply failed\n%s",
+                    status_text(major, minor, GSS_C_NO_OID).c_str());
+        return MessagesResult::failed;
+    }
+    const std::string got(static_cast<const char*>(unwrapped.get().value), unwrapped.get().length);
+    const std::string expected = std::string(server_reply_prefix) + std::string(signed_wrap_payload);
+    std::printf("<- signed wrap reply (%s): \"%s\"\n", protection_label(conf_state), got.c_str());
+    if ((conf_state ? 1 : 0) != reply_conf) {
+        std::printf("conf_state %d after unwrap, but the server's wrap reported %d\n", conf_state ? 1 : 0, reply_conf);
+        return MessagesResult::failed;
+    }
+    if (got != expected) {
+        std::printf("unexpected signed wrap reply from the server\n");
+        return MessagesResult::failed;
+    }
+    return MessagesResult::ok;
+}
+
+// command: the "SIGNED <c>" frame already read.
+MessagesResult serve_signed_wrap(int fd, gss_ctx_id_t ctx, const std::string& command)
+{
+    OM_uint32 minor = 0;
+    if (command != "SIGNED 0" && command != "SIGNED 1")
+        return MessagesResult::failed;
+    const int sent_conf = command.back() == '1' ? 1 : 0;
+    const auto token = recv_frame(fd);
+    if (!token)
+        return MessagesResult::failed;
+    gss_buffer_desc in{token->size(), const_cast<std::uint8_t*>(token->data())};
+    Buffer plain;
+    int conf_state = 0;
+    OM_uint32 major = gss_unwrap(&minor, ctx, &in, plain.out(), &conf_state, nullptr);
+    if (GSS_ERROR(major)) {
+        std::printf("gss_unwrap of the signed wrap failed\n%s", status_text(major, minor, GSS_C_NO_OID).c_str());
+        send_frame(fd, "FAIL gss_unwrap: " + status_one_line(major, minor, GSS_C_NO_OID));
+        return MessagesResult::failed;
+    }
+    const std::string got(static_cast<const char*>(plain.get().value), plain.get().length);
+    std::printf("<- signed wrap (%s): \"%s\"\n", protection_label(conf_state), got.c_str());
+    if ((conf_state ? 1 : 0) != sent_conf) {
+        std::printf("conf_state %d after unwrap, but the client's wrap reported %d\n", conf_state ? 1 : 0, sent_conf);
+        send_frame(fd, "FAIL conf_state differs from the client's");
+        return MessagesResult::failed;
+    }
+    const std::string reply = std::string(server_reply_prefix) + got;
+    gss_buffer_desc reply_buf{reply.size(), const_cast<char*>(reply.data())};
+    Buffer wrapped;
+    conf_state = 0;
+    major = gss_wrap(&minor, ctx, 0, GSS_C_QOP_DEFAULT, &reply_buf, &conf_state, wrapped.out());
+    if (GSS_ERROR(major)) {
+        std::printf("gss_wrap(conf_req_flag 0) failed\n%s", status_text(major, minor, GSS_C_NO_OID).c_str());
+        send_frame(fd, "FAIL gss_wrap(conf_req_flag 0): " + status_one_line(major, minor, GSS_C_NO_OID));
+        return MessagesResult::failed;
+    }
+    const int reply_conf = conf_state ? 1 : 0;
+    std::printf("-> signed wrap reply (%s) %zu bytes: \"%s\"\n", protection_label(reply_conf), wrapped.get().length,
+                reply.c_str());
+    if (!send_frame(fd, "OK " + std::to_string(reply_conf)) ||
+        !send_frame(fd, wrapped.get().value, wrapped.get().length))
+        return MessagesResult::failed;
+    return MessagesResult::ok;
 }
 
 }  // namespace
@@ -523,6 +648,8 @@ MessagesResult run_client_messages(int fd, gss_ctx_id_t ctx)
         return MessagesResult::failed;
     }
     std::printf("<- server's MIC verified\n");
+    if (const MessagesResult signed_result = run_client_signed_wrap(fd, ctx); signed_result != MessagesResult::ok)
+        return signed_result;
     std::printf("message protection: ok\n");
     return MessagesResult::ok;
 }
@@ -597,6 +724,17 @@ MessagesResult serve_messages(int fd, gss_ctx_id_t ctx)
     std::printf("-> MIC %zu bytes\n", own_mic.get().length);
     if (!send_frame(fd, "OK") || !send_frame(fd, own_mic.get().value, own_mic.get().length))
         return MessagesResult::failed;
+
+    command = recv_frame(fd);
+    if (command && to_string(*command).rfind("SKIP", 0) == 0) {
+        std::printf("client gave up on the signed wrap: %s\n", to_string(*command).c_str());
+        return MessagesResult::failed;
+    }
+    if (!command)
+        return MessagesResult::failed;
+    if (const MessagesResult signed_result = serve_signed_wrap(fd, ctx, to_string(*command));
+        signed_result != MessagesResult::ok)
+        return signed_result;
     std::printf("message protection: ok\n");
     return MessagesResult::ok;
 }

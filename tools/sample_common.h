@@ -117,6 +117,10 @@ std::string status_one_line(OM_uint32 major, OM_uint32 minor, gss_OID mech);
 // "NEGOTIATE 40 bytes" for an NTLMSSP message, "token 1234 bytes" otherwise.
 std::string describe_token(const void* data, std::size_t length);
 
+// Writes one handshake token to DIR/leg-N.bin (for --dump-tokens); prints a
+// line and returns false when the file cannot be written.
+bool dump_token(const std::string& dir, int leg, const void* data, std::size_t length);
+
 // Channel bindings carrying only application data; both address types are
 // GSS_C_AF_UNSPEC with no address, the way TLS channel bindings are passed.
 class ChannelBindings final {
@@ -157,6 +161,7 @@ inline constexpr std::size_t max_frame = 1u << 20;
 inline constexpr std::string_view client_payload = "sealed hello from gssneg-client";
 inline constexpr std::string_view server_reply_prefix = "gssneg-server got: ";
 inline constexpr std::string_view mic_payload = "signed message from gssneg-client";
+inline constexpr std::string_view signed_wrap_payload = "signed wrap from gssneg-client";
 
 enum class MessagesResult { ok, unavailable, failed };
 

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# HTTP Negotiate: curl --negotiate against a private Apache httpd with
+# mod_auth_gssapi, both using MIT's SPNEGO over an NTLM module (ours or
+# gss-ntlmssp). No Kerberos credentials anywhere, so SPNEGO picks NTLM;
+# GssapiConnectionBound keeps the NTLM context on the keep-alive connection
+# across the 401 round trips.
+#
+#   http_negotiate.sh CLIENT_SIDE SERVER_SIDE CASE
+#     CLIENT_SIDE (curl), SERVER_SIDE (httpd): ours | ref
+#     CASE: ok              200, the access log names the user and the mech
+#           wrong-password  401, the error log shows the GSS failure
+source "$(dirname "$0")/common.sh"
+
+[[ $# -eq 3 ]] || fail "usage: $0 ours|ref ours|ref ok|wrong-password"
+client_side=$1 server_side=$2 case_name=$3
+[[ $case_name == ok || $case_name == wrong-password ]] || fail "unknown case $case_name"
+
+HTTPD=${GSSNEG_HTTPD:-/usr/sbin/apache2}
+MODULES=${GSSNEG_HTTPD_MODULES:-/usr/lib/apache2/modules}
+[[ -x $HTTPD ]] || skip "Apache httpd is not installed (package apache2)"
+[[ -r $MODULES/mod_auth_gssapi.so ]] || skip "mod_auth_gssapi is not installed (package libapache2-mod-auth-gssapi)"
+command -v curl > /dev/null || skip "curl is not installed"
+curl --version | grep -qw SPNEGO || skip "this curl has no SPNEGO support"
+PYTHON=/usr/bin/python3
+[[ -x $PYTHON ]] || skip "/usr/bin/python3 is missing (picks a free port)"
+
+write_ref_mech
+write_user_file
+mech_of() {
+    case $1 in
+        ours) echo "$OURS_MECH" ;;
+        ref) echo "$REF_MECH" ;;
+        *) fail "unknown side $1" ;;
+    esac
+}
+client_mech=$(mech_of "$client_side")
+server_mech=$(mech_of "$server_side")
+echo "curl ($client_side): $client_mech"
+echo "httpd ($server_side): $server_mech"
+
+# httpd's children drop to an unprivileged user when started as root: they
+# must be able to read the user file and the document root.
+chmod 755 "$TEST_DIR"
+chmod 644 "$USER_FILE"
+root=$TEST_DIR/httpd
+mkdir -p "$root/htdocs" "$root/logs" "$root/run"
+echo "hello from the gssneg test server" > "$root/htdocs/index.html"
+
+# A free loopback port: bound by the kernel, released, then given to httpd.
+port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+user_lines=""
+if [[ $(id -u) -eq 0 ]]; then
+    # httpd refuses to serve as root.
+    user_lines="User nobody
+Group $(id -gn nobody 2>/dev/null || echo nogroup)"
+    chown nobody "$root/run"
+fi
+
+cat > "$root/httpd.conf" <<EOF
+ServerRoot "$root"
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile "$root/run/httpd.pid"
+DefaultRuntimeDir "$root/run"
+Mutex file:$root/run default
+$user_lines
+LoadModule mpm_prefork_module $MODULES/mod_mpm_prefork.so
+LoadModule authn_core_module $MODULES/mod_authn_core.so
+LoadModule authz_core_module $MODULES/mod_authz_core.so
+LoadModule authz_user_module $MODULES/mod_authz_user.so
+LoadModule auth_gssapi_module $MODULES/mod_auth_gssapi.so
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 2
+KeepAlive On
+MaxKeepAliveRequests 100
+ErrorLog "$root/logs/error.log"
+LogLevel warn auth_gssapi:debug
+LogFormat "%h user=%u status=%>s mech=%{GSS_MECH}e gss_name=%{GSS_NAME}e error=%{MAG_ERROR}e \"%r\" \"%{MAG_ERROR_TEXT}e\"" gss
+CustomLog "$root/logs/access.log" gss
+DocumentRoot "$root/htdocs"
+<Location "/">
+    AuthType GSSAPI
+    AuthName "gssneg test"
+    GssapiConnectionBound On
+    GssapiAllowedMech ntlmssp
+    GssapiPublishMech On
+    GssapiPublishErrors On
+    GssapiSSLonly Off
+    Require valid-user
+</Location>
+EOF
+
+# PassEnv/SetEnv do not reach the module's own GSS calls: the mechglue and
+# the NTLM module read these from httpd's process environment.
+# setsid: on shutdown httpd signals its whole process group, which with
+# -DFOREGROUND would otherwise be this script's (and meson's). Started in
+# the background without job control, setsid is not a group leader and
+# execs in place, so $! stays httpd's pid.
+setsid env GSS_MECH_CONFIG="$server_mech" NTLM_USER_FILE="$USER_FILE" \
+    KRB5CCNAME="FILE:$TEST_DIR/no-ccache" KRB5_CLIENT_KTNAME="$TEST_DIR/no-client-keytab" \
+    KRB5_KTNAME="$TEST_DIR/no-keytab" \
+    "$HTTPD" -f "$root/httpd.conf" -DFOREGROUND > "$root/logs/stdout.log" 2>&1 &
+HTTPD_PID=$!
+CHILD_PIDS+=("$HTTPD_PID")
+
+# Readiness: wait until httpd accepts connections or exits.
+while ! "$PYTHON" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$port" 2>/dev/null; do
+    if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
+        cat "$root/logs/stdout.log" "$root/logs/error.log" 2>/dev/null || true
+        fail "httpd exited before listening on 127.0.0.1:$port"
+    fi
+    sleep 0.1
+done
+[[ $(cat "$root/run/httpd.pid" 2>/dev/null) == "$HTTPD_PID" ]] \
+    || fail "httpd's pid file names $(cat "$root/run/httpd.pid" 2>/dev/null), not $HTTPD_PID"
+echo "httpd (pid $HTTPD_PID) listening on 127.0.0.1:$port"
+
+# curl's own user file: the right password, or a wrong one.
+client_users=$TEST_DIR/client-users
+if [[ $case_name == ok ]]; then
+    printf '%s:%s:%s\n' "$TEST_DOMAIN" "$TEST_USER" "$TEST_PASSWORD" > "$client_users"
+else
+    printf '%s:%s:%s\n' "$TEST_DOMAIN" "$TEST_USER" "not-$TEST_PASSWORD" > "$client_users"
+fi
+status=0
+env GSS_MECH_CONFIG="$client_mech" NTLM_USER_FILE="$client_users" NTLMUSER="$TEST_DOMAIN\\$TEST_USER" \
+    KRB5CCNAME="FILE:$TEST_DIR/no-ccache" KRB5_CLIENT_KTNAME="$TEST_DIR/no-client-keytab" \
+    curl --silent --show-error --verbose --negotiate -u : --max-time 30 \
+        -o "$TEST_DIR/body" -w '%{http_code}\n' "http://127.0.0.1:$port/index.html" \
+        > "$TEST_DIR/curl.code" 2> "$TEST_DIR/curl.log" || status=$?
+
+# httpd writes the access log line after the response has gone out: wait
+# for one line per request curl sent before stopping it (a readiness wait,
+# ended early if httpd dies).
+requests=$(grep -c '^> GET ' "$TEST_DIR/curl.log" || true)
+while [[ $(wc -l < "$root/logs/access.log" 2>/dev/null || echo 0) -lt $requests ]] && kill -0 "$HTTPD_PID" 2>/dev/null; do
+    sleep 0.05
+done
+# Stop httpd by its pid (SIGTERM is a graceful stop for the foreground parent).
+kill "$HTTPD_PID" 2>/dev/null || true
+wait "$HTTPD_PID" 2>/dev/null || true
+forget_pid "$HTTPD_PID"
+
+echo "---- curl (exit $status) ----"
+grep -E '^(> (GET|Authorization)|< (HTTP|WWW-Authenticate)|\* (Server auth|Connection))' "$TEST_DIR/curl.log" \
+    | sed -E 's/(Negotiate [A-Za-z0-9+\/]{24})[A-Za-z0-9+\/=]+/\1.../' || true
+echo "---- access.log ----"
+cat "$root/logs/access.log"
+echo "---- error.log (auth_gssapi) ----"
+grep -E 'auth_gssapi|GSS' "$root/logs/error.log" | tail -n 20 || true
+
+code=$(cat "$TEST_DIR/curl.code")
+[[ $status -eq 0 ]] || fail "curl exited $status"
+# The Negotiate legs on the wire: every Authorization header curl sent and
+# every WWW-Authenticate challenge with a token.
+auth_headers=$(grep -c '^> Authorization: Negotiate ' "$TEST_DIR/curl.log" || true)
+echo "curl sent $auth_headers Authorization: Negotiate headers, final status $code"
+
+# The SPNEGO tokens in the headers, in order, decoded by spnego_tokens.py.
+mkdir "$TEST_DIR/tokens"
+leg=0
+while read -r b64; do
+    leg=$((leg + 1))
+    printf '%s' "$b64" | base64 -d > "$TEST_DIR/tokens/leg-$leg.bin" || fail "leg $leg is not base64"
+done < <(sed -n -E 's/^[<>] (Authorization|WWW-Authenticate): Negotiate ([A-Za-z0-9+\/=]+)\r?$/\2/p' "$TEST_DIR/curl.log")
+echo "---- SPNEGO tokens in the HTTP headers ----"
+expect=success
+[[ $case_name == ok ]] || expect=reject
+"$PYTHON" "$(dirname "$0")/spnego_tokens.py" "$TEST_DIR/tokens" --expect "$expect" \
+    || fail "the Negotiate headers are not MIT SPNEGO over NTLM with mechListMICs"
+
+if [[ $case_name == wrong-password ]]; then
+    [[ $code == 401 ]] || fail "a wrong password gave HTTP $code, expected 401"
+    [[ $auth_headers -eq 2 ]] || fail "expected 2 Negotiate legs from curl (NEGOTIATE, AUTHENTICATE), saw $auth_headers"
+    grep -q ' status=200 ' "$root/logs/access.log" && fail "httpd served a page to a wrong password"
+    grep -Eq 'user=- status=401 .*error=GSS ERROR' "$root/logs/access.log" \
+        || fail "the access log does not show a GSS ERROR 401"
+    echo "PASS: http $client_side -> $server_side $case_name"
+    exit 0
+fi
+
+[[ $code == 200 ]] || fail "HTTP $code, expected 200"
+cmp -s "$TEST_DIR/body" "$root/htdocs/index.html" || fail "the page body differs"
+[[ $auth_headers -eq 2 ]] || fail "expected 2 Negotiate legs from curl (NEGOTIATE, AUTHENTICATE), saw $auth_headers"
+line=$(grep ' status=200 ' "$root/logs/access.log" | tail -n 1)
+[[ -n $line ]] || fail "no 200 line in the access log"
+# mod_auth_gssapi sets the user to the display name of the NTLM source
+# name; httpd's log escapes the backslash as "\\".
+[[ $line == *"user=$TEST_DOMAIN\\\\$TEST_USER "* ]] || fail "the access log does not name $TEST_DOMAIN\\$TEST_USER: $line"
+[[ $line == *"gss_name=$TEST_DOMAIN\\\\$TEST_USER "* ]] || fail "GSS_NAME is not $TEST_DOMAIN\\$TEST_USER: $line"
+[[ $line == *"mech=Negotiate/"* ]] || fail "the access log does not show a Negotiate mech: $line"
+# The mech name is the NTLM mech's SASL/display name or its OID.
+[[ $line =~ mech=Negotiate/(1\.3\.6\.1\.4\.1\.311\.2\.2\.10|[^ ]*[Nn][Tt][Ll][Mm][^ ]*)\  ]] \
+    || fail "the access log's mech is not NTLM: $line"
+echo "PASS: http $client_side -> $server_side $case_name"

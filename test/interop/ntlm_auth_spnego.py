@@ -1,0 +1,306 @@
+#!/usr/bin/python3
+"""SPNEGO over NTLM between MIT's SPNEGO (over "our" NTLM module, through
+python3-gssapi and the mechglue) and Samba's ntlm_auth SPNEGO helpers.
+
+  ntlm_auth_spnego.py server                ours initiates, ntlm_auth --helper-protocol=gss-spnego
+                                            (with --password: no winbindd) accepts
+  ntlm_auth_spnego.py server-wrong-password ... our initiator has a wrong password: "NA"
+  ntlm_auth_spnego.py client                ntlm_auth --helper-protocol=gss-spnego-client
+                                            initiates, MIT SPNEGO over ours accepts
+  ntlm_auth_spnego.py client-wrong-password ... ntlm_auth has a wrong password: ours rejects
+
+Helper protocol (source3/utils/ntlm_auth.c, manage_gensec_request):
+  gss-spnego:        "YR <b64>" / "KK <b64>" in; "TT <b64> *", "AF <b64>|* <user>",
+                     "NA * <NTSTATUS>" out
+  gss-spnego-client: "YR" in -> "YR <b64>"; "TT <b64>" in -> "KK <b64>",
+                     "AF [<b64>]" or "NA <NTSTATUS>"
+Every token is saved as leg-N.bin and checked by spnego_tokens.py.
+
+Environment: GSSNEG_OURS_MECH (default GSSNEG_BUILD_MECH); NTLM_AUTH.
+"""
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+DOMAIN = "TESTDOM"
+USER = "alice"
+PASSWORD = "Passw0rd-for-alice"
+NTLM_OID = "1.3.6.1.4.1.311.2.2.10"
+SPNEGO_OID = "1.3.6.1.5.5.2"
+GSS_S_DEFECTIVE_CREDENTIAL = 10 << 16
+GSS_S_FAILURE = 13 << 16
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(77)
+
+
+def fail(why):
+    print("FAIL: " + why)
+    sys.exit(1)
+
+
+def module_is_reference(mech_file):
+    with open(mech_file) as f:
+        for line in f:
+            fields = line.split()
+            if line.startswith("#") or len(fields) < 3:
+                continue
+            if fields[1] == NTLM_OID:
+                return os.path.basename(fields[2]) == "gssntlmssp.so"
+    return False
+
+
+class Helper:
+    """One ntlm_auth helper process, stopped by its pid at the end."""
+
+    def __init__(self, args, workdir):
+        self.stderr_path = os.path.join(workdir, "ntlm_auth.stderr")
+        self.stderr = open(self.stderr_path, "w")
+        print("ntlm_auth: " + " ".join(a if not a.startswith("--password=") else "--password=..." for a in args))
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, text=True)
+
+    def ask(self, line):
+        print("  to ntlm_auth:   " + (line[:2] + " <%d chars>" % (len(line) - 3) if len(line) > 2 else line))
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        if not answer:
+            self.dump_stderr()
+            fail("ntlm_auth closed its output (exit %s)" % self.proc.poll())
+        answer = answer.rstrip("\n")
+        words = answer.split(" ")
+        shown = " ".join(w if len(w) < 40 else "<%d chars>" % len(w) for w in words)
+        print("  from ntlm_auth: " + shown)
+        return answer
+
+    def dump_stderr(self):
+        self.stderr.flush()
+        with open(self.stderr_path) as f:
+            text = f.read()
+        if text:
+            print("ntlm_auth stderr:\n" + text)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, 9)
+                self.proc.wait()
+        self.stderr.close()
+
+
+class Legs:
+    """Saves the handshake tokens in order, for spnego_tokens.py."""
+
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, "tokens")
+        os.mkdir(self.dir)
+        self.count = 0
+
+    def add(self, direction, token):
+        self.count += 1
+        with open(os.path.join(self.dir, "leg-%d.bin" % self.count), "wb") as f:
+            f.write(token)
+        print("%s leg %d: token %d bytes" % (direction, self.count, len(token)))
+
+    def check(self, expect):
+        rc = subprocess.call([sys.executable, os.path.join(HERE, "spnego_tokens.py"), self.dir, "--expect", expect])
+        if rc != 0:
+            fail("the SPNEGO tokens are not an NTLM exchange with mechListMICs")
+
+
+def main():
+    modes = ("server", "server-wrong-password", "client", "client-wrong-password")
+    if len(sys.argv) != 2 or sys.argv[1] not in modes:
+        fail("usage: ntlm_auth_spnego.py " + "|".join(modes))
+    mode = sys.argv[1]
+    mech_file = os.environ.get("GSSNEG_OURS_MECH") or os.environ.get("GSSNEG_BUILD_MECH")
+    if not mech_file or not os.path.exists(mech_file):
+        fail("set GSSNEG_OURS_MECH or GSSNEG_BUILD_MECH to our mech file")
+    ntlm_auth = os.environ.get("NTLM_AUTH") or shutil.which("ntlm_auth")
+    if not ntlm_auth:
+        skip("Samba's ntlm_auth is not installed (package winbind)")
+
+    workdir = tempfile.mkdtemp(prefix="gssneg-ntlm_auth-spnego.")
+    try:
+        user_file = os.path.join(workdir, "users")
+        with open(user_file, "w") as f:
+            f.write("%s:%s:%s\n" % (DOMAIN, USER, PASSWORD))
+        smb_conf = os.path.join(workdir, "smb.conf")
+        open(smb_conf, "w").close()
+        # Before the mechglue first loads modules: our NTLM module only, and
+        # no Kerberos credentials, so that MIT's SPNEGO negotiates NTLM.
+        os.environ["GSS_MECH_CONFIG"] = mech_file
+        os.environ["NTLM_USER_FILE"] = user_file
+        os.environ["KRB5CCNAME"] = "FILE:" + os.path.join(workdir, "no-ccache")
+        os.environ["KRB5_CLIENT_KTNAME"] = os.path.join(workdir, "no-client-keytab")
+        os.environ["KRB5_KTNAME"] = os.path.join(workdir, "no-keytab")
+        try:
+            import gssapi
+        except ImportError:
+            skip("python3-gssapi is not installed for /usr/bin/python3")
+        reference = module_is_reference(mech_file)
+        print("our side: %s%s" % (mech_file, " (gss-ntlmssp)" if reference else ""))
+        wrong = mode.endswith("wrong-password")
+        common = [ntlm_auth, "--configfile=" + smb_conf, "--username=" + USER, "--domain=" + DOMAIN]
+        legs = Legs(workdir)
+        if mode.startswith("server"):
+            run_ntlm_auth_server(gssapi, common, wrong, workdir, legs)
+        else:
+            run_ntlm_auth_client(gssapi, common, wrong, reference, workdir, legs)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def spnego_oid(gssapi):
+    return gssapi.OID.from_int_seq(SPNEGO_OID)
+
+
+def run_ntlm_auth_server(gssapi, common, wrong, workdir, legs):
+    """MIT SPNEGO over ours initiates; ntlm_auth gss-spnego --password
+    validates the NTLM response itself (local_pw_check in ntlm_auth.c)."""
+    helper = Helper(common + ["--helper-protocol=gss-spnego", "--password=" + PASSWORD], workdir)
+    try:
+        spnego = spnego_oid(gssapi)
+        name = gssapi.Name(DOMAIN + "\\" + USER, gssapi.NameType.user)
+        password = ("not-" + PASSWORD) if wrong else PASSWORD
+        creds = gssapi.raw.acquire_cred_with_password(name, password.encode(), usage="initiate",
+                                                      mechs=[spnego]).creds
+        target = gssapi.Name("HTTP@localhost", gssapi.NameType.hostbased_service)
+        flags = (gssapi.RequirementFlag.integrity | gssapi.RequirementFlag.confidentiality |
+                 gssapi.RequirementFlag.mutual_authentication)
+        initiator = gssapi.SecurityContext(name=target, creds=creds, mech=spnego, usage="initiate", flags=flags)
+        token = initiator.step()
+        legs.add("->", token)
+        answer = helper.ask("YR " + base64.b64encode(token).decode())
+        fields = answer.split(" ", 2)
+        if fields[0] != "TT" or len(fields) != 3 or fields[1] == "*":
+            helper.dump_stderr()
+            fail("ntlm_auth did not answer the NegTokenInit with a token: " + answer)
+        token = base64.b64decode(fields[1])
+        legs.add("<-", token)
+        token = initiator.step(token)
+        if not token or initiator.complete:
+            fail("our initiator did not answer the CHALLENGE with a token")
+        legs.add("->", token)
+        answer = helper.ask("KK " + base64.b64encode(token).decode())
+        fields = answer.split(" ", 2)
+        if wrong:
+            if fields[0] != "NA":
+                fail("ntlm_auth did not reject the wrong password: " + answer)
+            if answer != "NA * NT_STATUS_LOGON_FAILURE":
+                fail("ntlm_auth rejected with %r, expected 'NA * NT_STATUS_LOGON_FAILURE'" % answer)
+            legs.check("reject")
+            print("PASS: ntlm_auth (gss-spnego) rejected our initiator's wrong password")
+            return
+        if fields[0] != "AF" or len(fields) != 3:
+            helper.dump_stderr()
+            fail("ntlm_auth did not accept our AUTHENTICATE: " + answer)
+        if fields[2] != DOMAIN + "\\" + USER:
+            fail("ntlm_auth authenticated %r, expected %r" % (fields[2], DOMAIN + "\\" + USER))
+        if fields[1] == "*":
+            fail("ntlm_auth sent no final token (no mechListMIC)")
+        token = base64.b64decode(fields[1])
+        legs.add("<-", token)
+        # The final NegTokenResp carries ntlm_auth's mechListMIC: our side
+        # must verify it.
+        rest = initiator.step(token)
+        if rest:
+            fail("our initiator produced a fifth token")
+        if not initiator.complete:
+            fail("our initiator is not complete after ntlm_auth's accept-completed")
+        if str(initiator.mech.dotted_form) != NTLM_OID:
+            fail("our initiator reports mech %s, not NTLM" % initiator.mech)
+        legs.check("success")
+        print("initiator: complete, mech %s" % initiator.mech.dotted_form)
+        print("PASS: MIT SPNEGO over ours -> ntlm_auth (gss-spnego)")
+    finally:
+        helper.stop()
+
+
+def run_ntlm_auth_client(gssapi, common, wrong, reference, workdir, legs):
+    """ntlm_auth gss-spnego-client initiates; MIT SPNEGO over ours accepts
+    with a default SPNEGO acceptor credential. ntlm_auth asks for NTLM
+    signing only when told ("SF NTLMSSP_FEATURE_SIGN"); without it no
+    integrity is negotiated and SPNEGO exchanges no mechListMIC."""
+    password = ("not-" + PASSWORD) if wrong else PASSWORD
+    helper = Helper(common + ["--helper-protocol=gss-spnego-client", "--password=" + password], workdir)
+    raw = gssapi.raw
+    try:
+        spnego = spnego_oid(gssapi)
+        creds = raw.acquire_cred(None, mechs=[spnego], usage="accept").creds
+        if helper.ask("SF NTLMSSP_FEATURE_SIGN") != "OK":
+            fail("ntlm_auth refused the feature list")
+        answer = helper.ask("YR")
+        if not answer.startswith("YR "):
+            helper.dump_stderr()
+            fail("ntlm_auth did not produce a NegTokenInit: " + answer)
+        token = base64.b64decode(answer[3:])
+        legs.add("<-", token)
+        res = raw.accept_sec_context(token, creds)
+        context = res.context
+        if not res.token or not res.more_steps:
+            fail("our acceptor did not answer the NegTokenInit")
+        legs.add("->", res.token)
+        answer = helper.ask("TT " + base64.b64encode(res.token).decode())
+        if not answer.startswith("KK "):
+            helper.dump_stderr()
+            fail("ntlm_auth did not produce an AUTHENTICATE: " + answer)
+        token = base64.b64decode(answer[3:])
+        legs.add("<-", token)
+        try:
+            res = raw.accept_sec_context(token, creds, context)
+        except gssapi.exceptions.GSSError as e:
+            print("acceptor: GSSError major 0x%08x minor %d: %s" % (e.maj_code, e.min_code, e))
+            if not wrong:
+                fail("our acceptor rejected ntlm_auth's AUTHENTICATE")
+            # MIT's SPNEGO passes on our NTLM's major code (a logon failure,
+            # MS-NLMP 3.2.5.1.2) and the reject NegTokenResp that goes with it.
+            want = GSS_S_FAILURE if reference else GSS_S_DEFECTIVE_CREDENTIAL
+            if (e.maj_code & 0xFFFF0000) != want:
+                fail("acceptor failed with major 0x%08x, expected 0x%08x" % (e.maj_code, want))
+            reject = getattr(e, "token", None)
+            if not reject:
+                fail("our SPNEGO acceptor produced no reject token")
+            legs.add("->", reject)
+            answer = helper.ask("TT " + base64.b64encode(reject).decode())
+            if not answer.startswith("NA "):
+                fail("ntlm_auth did not take the reject token as a failure: " + answer)
+            legs.check("reject")
+            print("PASS: our SPNEGO acceptor rejected ntlm_auth's wrong password")
+            return
+        if wrong:
+            fail("our acceptor accepted a wrong password")
+        if res.more_steps:
+            fail("our acceptor is not complete after the AUTHENTICATE")
+        if not res.token:
+            fail("our acceptor sent no final NegTokenResp")
+        legs.add("->", res.token)
+        answer = helper.ask("TT " + base64.b64encode(res.token).decode())
+        if answer.split(" ")[0] != "AF":
+            helper.dump_stderr()
+            fail("ntlm_auth did not accept our final NegTokenResp (mechListMIC): " + answer)
+        source = str(gssapi.Name(res.initiator_name)).rstrip("\0")
+        mech = str(res.mech.dotted_form)
+        print("acceptor: source name %r, mech %s" % (source, mech))
+        if source != DOMAIN + "\\" + USER:
+            fail("source name %r, expected %r" % (source, DOMAIN + "\\" + USER))
+        if mech != NTLM_OID:
+            fail("mech %s is not NTLM" % mech)
+        legs.check("success")
+        print("PASS: ntlm_auth (gss-spnego-client) -> MIT SPNEGO over ours")
+    finally:
+        helper.stop()
+
+
+if __name__ == "__main__":
+    main()
