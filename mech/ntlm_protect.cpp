@@ -41,18 +41,20 @@ ContextHandle* established(gss_ctx_id_t handle) {
     return ctx;
 }
 
-// Whether gss_wrap with this conf_req_flag seals.
+// The peer seals whenever confidentiality was negotiated: the wrap token
+// carries no flag saying whether it is sealed.
+bool peer_seals(const ContextHandle& ctx) {
+    return ctx.security->can_seal() && (ctx.ret_flags & GSS_C_CONF_FLAG);
+}
+
+// Whether gss_wrap seals. For the same reason a context with
+// confidentiality always seals, whatever conf_req_flag asks, as gss-ntlmssp
+// does (conf_state says so); a sign-only token would not unwrap anywhere.
 bool wrap_seals(const ContextHandle& ctx, int conf_req_flag) {
-    const bool seal = conf_req_flag != 0 && ctx.security->can_seal();
+    const bool seal = peer_seals(ctx);
     if (conf_req_flag != 0 && !seal && !(ctx.ret_flags & GSS_C_INTEG_FLAG))
         throw GssError(GSS_S_UNAVAILABLE, Minor::sealing_not_negotiated);
     return seal;
-}
-
-// The peer seals whenever confidentiality was negotiated (the wrap token
-// carries no flag saying which it did).
-bool peer_seals(const ContextHandle& ctx) {
-    return ctx.security->can_seal() && (ctx.ret_flags & GSS_C_CONF_FLAG);
 }
 
 SessionSecurity::Signature outgoing(ContextHandle& ctx, std::span<const SessionSecurity::Part> parts, bool seal) {
