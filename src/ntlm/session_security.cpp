@@ -34,7 +34,7 @@ std::vector<ByteView> views_of(std::span<const SessionSecurity::Part> parts) {
 }
 
 void skip_keystream(crypto::Rc4& rc4, size_t n) {
-    std::array<uint8_t, 256> scratch{};
+    std::array<uint8_t, 16384> scratch{};
     while (n > 0) {
         const size_t step = std::min(n, scratch.size());
         rc4.process_inplace(std::span<uint8_t>(scratch).first(step));
