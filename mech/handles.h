@@ -5,6 +5,7 @@
 #include "mech/gssapi_exports.h"
 #include "ntlm/client.h"
 #include "ntlm/credential.h"
+#include "ntlm/message_protection.h"
 #include "ntlm/name.h"
 #include "ntlm/server.h"
 #include "ntlm/session_info.h"
@@ -48,10 +49,10 @@ struct ContextHandle final : Checked<0x4e435458, Minor::bad_context_handle, GSS_
     time_t expiry = 0;
     ntlm::SessionInfo session;
 
-    // Message protection, built when the context is established.
+    // Message protection, built when the context is established; the
+    // sequence numbers of both directions (ntlm/message_protection.h).
     std::unique_ptr<ntlm::SessionSecurity> security;
-    uint32_t send_seq = 0;
-    uint32_t recv_seq = 0;
+    ntlm::SequenceState sequence;
 };
 
 template <typename H, typename P>

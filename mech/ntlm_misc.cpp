@@ -43,7 +43,9 @@ GSSNEG_EXPORT OM_uint32 gss_indicate_mechs(OM_uint32* minor_status, gss_OID_set*
 
 // RFC 5587 attributes, only those NTLM really has: it authenticates the
 // initiator (possibly anonymously) but never the target; it binds channel
-// bindings through MsvAvChannelBindings.
+// bindings through MsvAvChannelBindings; it signs and seals per message
+// (MIC and wrap tokens) with sequence numbers that detect replayed and
+// out-of-order tokens; established contexts can be exported.
 GSSNEG_EXPORT OM_uint32 gss_inquire_attrs_for_mech(OM_uint32* minor_status, gss_const_OID, gss_OID_set* mech_attrs,
                                                    gss_OID_set* known_mech_attrs) {
     return guard(minor_status, [&]() -> OM_uint32 {
@@ -51,7 +53,9 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_attrs_for_mech(OM_uint32* minor_status, gss_
         if (known_mech_attrs != nullptr) *known_mech_attrs = GSS_C_NO_OID_SET;
         if (mech_attrs != nullptr)
             *mech_attrs = make_oid_set({&oid::ma::mech_concrete, &oid::ma::auth_init, &oid::ma::auth_init_anon,
-                                        &oid::ma::cbindings});
+                                        &oid::ma::cbindings, &oid::ma::integ_prot, &oid::ma::conf_prot,
+                                        &oid::ma::mic, &oid::ma::wrap, &oid::ma::replay_det, &oid::ma::oos_det,
+                                        &oid::ma::ctx_trans});
         return GSS_S_COMPLETE;
     });
 }

@@ -25,6 +25,7 @@ gss_OID_desc inq_sspi_session_key = {GSSNEG_INQ_SSPI_SESSION_KEY_OID_LENGTH,
 gss_OID_desc spnego_req_mechlist_mic = {GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_LENGTH,
                                         bytes(GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_BYTES)};
 gss_OID_desc ntlm_reset_crypto = {GSSNEG_NTLM_RESET_CRYPTO_OID_LENGTH, bytes(GSSNEG_NTLM_RESET_CRYPTO_OID_BYTES)};
+gss_OID_desc sasl_ssf = {GSSNEG_SEC_CONTEXT_SASL_SSF_OID_LENGTH, bytes(GSSNEG_SEC_CONTEXT_SASL_SSF_OID_BYTES)};
 
 namespace ma {
 gss_OID_desc mech_concrete = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x01")};

@@ -18,6 +18,7 @@ extern gss_OID_desc krb5_nt_principal_name;
 extern gss_OID_desc inq_sspi_session_key;
 extern gss_OID_desc spnego_req_mechlist_mic;
 extern gss_OID_desc ntlm_reset_crypto;
+extern gss_OID_desc sasl_ssf;
 
 // RFC 5587 mechanism attributes, 1.3.6.1.5.5.13.N.
 namespace ma {

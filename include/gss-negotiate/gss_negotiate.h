@@ -52,6 +52,35 @@
 #define GSSNEG_INQ_SSPI_SESSION_KEY_OID_BYTES "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x05"
 
 /*
+ * GSS_C_SEC_CONTEXT_SASL_SSF (MIT's 1.2.840.113554.1.2.2.5.15): the SASL
+ * security strength factor, 4 bytes big-endian. As gss-ntlmssp reports it:
+ * 64 when sealing with 128-bit keys (RC4 counted as degraded, as MIT does
+ * for rc4-hmac), 56 or 40 when sealing with 56- or 40-bit keys, 1 when
+ * only signing, 0 without either.
+ */
+#define GSSNEG_SEC_CONTEXT_SASL_SSF_OID_STRING "1.2.840.113554.1.2.2.5.15"
+#define GSSNEG_SEC_CONTEXT_SASL_SSF_OID_LENGTH 11
+#define GSSNEG_SEC_CONTEXT_SASL_SSF_OID_BYTES "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x05\x0f"
+
+/*
+ * Message protection of the NTLM mechanism.
+ *
+ *   gss_wrap / gss_unwrap: the token is the 16-byte NTLMSSP_MESSAGE_SIGNATURE
+ *   followed by the message, sealed when confidentiality was negotiated.
+ *   gss_wrap_iov: one HEADER buffer of 16 bytes, DATA (sealed) and SIGN_ONLY
+ *   (signed only) buffers, covered in order; PADDING and TRAILER get length
+ *   0. gss_unwrap_iov also takes STREAM | DATA.
+ *   Replay and sequence status (GSS_S_DUPLICATE_TOKEN ...) is reported only
+ *   for tokens whose signature verifies; with NTLMSSP_NEGOTIATE_KEY_EXCH
+ *   (always negotiated by this module) the RC4 stream lets only the next
+ *   token verify, so a replayed or reordered token is GSS_S_BAD_SIG and
+ *   leaves the context able to take the genuine next one.
+ *   gss_export_sec_context: complete contexts only; the token contains the
+ *   session key and must be protected like a key.
+ *   gss_pseudo_random: GSS_S_UNAVAILABLE (MS-NLMP defines no PRF).
+ */
+
+/*
  * MIT SPNEGO's private OIDs for an NTLM sub-mechanism (MS-SPNG 3.3.5.1):
  * 1.3.6.1.4.1.7165.655.1.2 asks whether the mechListMIC is required (one
  * byte 0x01 when the AUTHENTICATE message carried a MIC); setting

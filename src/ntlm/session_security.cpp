@@ -34,7 +34,7 @@ std::vector<ByteView> views_of(std::span<const SessionSecurity::Part> parts) {
 }
 
 void skip_keystream(crypto::Rc4& rc4, size_t n) {
-    std::array<uint8_t, 256> scratch{};
+    std::array<uint8_t, 16384> scratch{};
     while (n > 0) {
         const size_t step = std::min(n, scratch.size());
         rc4.process_inplace(std::span<uint8_t>(scratch).first(step));
@@ -68,19 +68,19 @@ SessionSecurity::~SessionSecurity() = default;
 SessionSecurity::SessionSecurity(SessionSecurity&&) noexcept = default;
 SessionSecurity& SessionSecurity::operator=(SessionSecurity&&) noexcept = default;
 
+void SessionSecurity::CountedRc4::run(std::span<uint8_t> data) const {
+    if (rc4 == nullptr) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
+    rc4->process_inplace(data);
+    *position += data.size();
+}
+
 crypto::Rc4& SessionSecurity::outgoing_rc4() {
     if (!m_out.rc4) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
     return *m_out.rc4;
 }
 
-crypto::Rc4& SessionSecurity::incoming_rc4() {
-    auto& h = m_ess ? m_in.rc4 : m_out.rc4;
-    if (!h) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
-    return *h;
-}
-
 const crypto::Rc4& SessionSecurity::incoming_rc4() const {
-    const auto& h = m_ess ? m_in.rc4 : m_out.rc4;
+    const auto& h = incoming_direction().rc4;
     if (!h) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
     return *h;
 }
@@ -117,18 +117,18 @@ SessionSecurity::Signature SessionSecurity::plain_signature(uint32_t seq, std::s
 
 // Encrypts the signature fields with the direction's RC4 handle, after the
 // message itself has been (un)sealed with the same handle.
-void SessionSecurity::encrypt_signature(Signature& s, crypto::Rc4& rc4) const {
+void SessionSecurity::encrypt_signature(Signature& s, CountedRc4 rc4) const {
     if (m_ess) {
         // MS-NLMP 3.4.4.2: "If NTLMSSP_NEGOTIATE_KEY_EXCH ... Set
         // NTLMSSP_MESSAGE_SIGNATURE.Checksum to RC4(Handle,
         // NTLMSSP_MESSAGE_SIGNATURE.Checksum)".
-        if (m_key_exch) rc4.process_inplace(std::span<uint8_t>(s).subspan(4, 8));
+        if (m_key_exch) rc4.run(std::span<uint8_t>(s).subspan(4, 8));
         return;
     }
     // MS-NLMP 3.4.4.1: RandomPad, Checksum and SeqNum each go through
     // RC4(Handle, ...); for connection-oriented contexts "SeqNum =
     // SeqNum XOR" the sequence number, which is the same as encrypting it.
-    rc4.process_inplace(std::span<uint8_t>(s).subspan(4, 12));
+    rc4.run(std::span<uint8_t>(s).subspan(4, 12));
     // The RandomPad is sent as zeros while its keystream is still consumed:
     // Windows, Samba and gss-ntlmssp all do so (see the 4.2.2.4 vectors).
     std::fill_n(s.begin() + 4, 4, uint8_t{0});
@@ -141,7 +141,7 @@ SessionSecurity::Signature SessionSecurity::sign(uint32_t seq, std::initializer_
 SessionSecurity::Signature SessionSecurity::sign_parts(uint32_t seq, std::span<const ByteView> data) {
     if (m_dummy) return dummy_signature();
     Signature s = plain_signature(seq, data, m_out.mac);
-    encrypt_signature(s, outgoing_rc4());
+    encrypt_signature(s, CountedRc4{&outgoing_rc4(), &m_out.position});
     return s;
 }
 
@@ -158,9 +158,9 @@ SessionSecurity::Signature SessionSecurity::seal_parts(uint32_t seq, std::span<c
     // checksum is over the plaintext, and its encryption continues the
     // keystream after the message.
     Signature s = plain_signature(seq, views, m_out.mac);
-    crypto::Rc4& rc4 = outgoing_rc4();
+    const CountedRc4 rc4{&outgoing_rc4(), &m_out.position};
     for (const auto& p : parts)
-        if (p.confidential) rc4.process_inplace(p.data);
+        if (p.confidential) rc4.run(p.data);
     encrypt_signature(s, rc4);
     return s;
 }
@@ -169,10 +169,14 @@ bool SessionSecurity::verify(uint32_t seq, std::initializer_list<ByteView> data,
     return verify_parts(seq, std::span<const ByteView>(data.begin(), data.size()), signature);
 }
 
-bool SessionSecurity::verify_parts(uint32_t seq, std::span<const ByteView> data, ByteView signature) {
+bool SessionSecurity::verify_parts(uint32_t seq, std::span<const ByteView> data, ByteView signature, bool in_step) {
     if (signature.size() != signature_size) return false;
     if (m_dummy) return ct_equal(signature, dummy_signature());
-    return check_signature(seq, data, signature);
+    std::vector<Part> parts;
+    parts.reserve(data.size());
+    // Read-only parts: check_incoming never writes a non-confidential part.
+    for (const ByteView d : data) parts.push_back(Part{{const_cast<uint8_t*>(d.data()), d.size()}, false});
+    return check_incoming(seq, parts, signature, in_step);
 }
 
 bool SessionSecurity::unseal(uint32_t seq, std::span<uint8_t> data, ByteView signature) {
@@ -180,18 +184,42 @@ bool SessionSecurity::unseal(uint32_t seq, std::span<uint8_t> data, ByteView sig
     return unseal_parts(seq, std::span<const Part>(&part, 1), signature);
 }
 
-bool SessionSecurity::unseal_parts(uint32_t seq, std::span<const Part> parts, ByteView signature) {
+bool SessionSecurity::unseal_parts(uint32_t seq, std::span<const Part> parts, ByteView signature, bool in_step) {
     require_seal();
     if (signature.size() != signature_size) return false;
-    crypto::Rc4& rc4 = incoming_rc4();
-    for (const auto& p : parts)
-        if (p.confidential) rc4.process_inplace(p.data);
-    return check_signature(seq, views_of(parts), signature);
+    return check_incoming(seq, parts, signature, in_step);
 }
 
-bool SessionSecurity::check_signature(uint32_t seq, std::span<const ByteView> data, ByteView signature) {
+// Runs the check on a copy of the incoming handle and keeps the copy when
+// the check passed or the token was made at this stream position.
+bool SessionSecurity::check_incoming(uint32_t seq, std::span<const Part> parts, ByteView signature, bool in_step) {
+    const bool uses_rc4 = !m_ess || m_key_exch ||
+                          std::any_of(parts.begin(), parts.end(), [](const Part& p) { return p.confidential; });
+    const std::vector<ByteView> views = views_of(parts);
+    if (!uses_rc4) {
+        // ESS without KEY_EXCH: a bare HMAC, independent of any stream.
+        bool unused = false;
+        return check_signature(seq, views, signature, CountedRc4{}, unused);
+    }
+    Direction& d = incoming_direction();
+    if (!d.rc4) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
+    crypto::Rc4 trial = d.rc4->clone();
+    uint64_t position = d.position;
+    const CountedRc4 rc4{&trial, &position};
+    for (const auto& p : parts)
+        if (p.confidential) rc4.run(p.data);
+    bool made_here = in_step;
+    const bool ok = check_signature(seq, views, signature, rc4, made_here);
+    if (ok || made_here) {
+        *d.rc4 = std::move(trial);
+        d.position = position;
+    }
+    return ok;
+}
+
+bool SessionSecurity::check_signature(uint32_t seq, std::span<const ByteView> data, ByteView signature,
+                                      CountedRc4 rc4, bool& made_here) const {
     Signature expected = plain_signature(seq, data, m_in.mac);
-    crypto::Rc4& rc4 = incoming_rc4();
     if (m_ess) {
         encrypt_signature(expected, rc4);
         return ct_equal(expected, signature);
@@ -200,8 +228,10 @@ bool SessionSecurity::check_signature(uint32_t seq, std::span<const ByteView> da
     // sequence number; the RandomPad field is not checked (peers zero it).
     Signature received{};
     std::copy(signature.begin(), signature.end(), received.begin());
-    rc4.process_inplace(std::span<uint8_t>(received).subspan(4, 12));
+    rc4.run(std::span<uint8_t>(received).subspan(4, 12));
     std::fill_n(received.begin() + 4, 4, uint8_t{0});
+    // A token made at another stream position decrypts to a random SeqNum.
+    made_here = std::equal(received.begin() + 12, received.end(), expected.begin() + 12);
     return ct_equal(received, expected);
 }
 
@@ -224,10 +254,38 @@ uint32_t SessionSecurity::incoming_sequence(ByteView signature, size_t sealed_le
            static_cast<uint32_t>(seq[3]) << 24;
 }
 
+void SessionSecurity::rekey(Direction& d, uint64_t position) {
+    d.rc4.emplace(d.seal_key);
+    d.position = 0;
+    skip_keystream(*d.rc4, position);
+    d.position = position;
+}
+
 void SessionSecurity::reset_rc4() {
     if (m_dummy) return;
-    m_out.rc4.emplace(m_out.seal_key);
-    if (m_ess) m_in.rc4.emplace(m_in.seal_key);
+    rekey(m_out, 0);
+    if (m_ess) rekey(m_in, 0);
+}
+
+void SessionSecurity::reset_rc4(Stream which) {
+    if (m_dummy) return;
+    rekey(which == Stream::incoming ? incoming_direction() : m_out, 0);
+}
+
+SessionSecurity::StreamPositions SessionSecurity::stream_positions() const noexcept {
+    return StreamPositions{m_out.position, incoming_direction().position};
+}
+
+void SessionSecurity::restore_stream_positions(const StreamPositions& positions) {
+    if (m_dummy) {
+        if (positions.outgoing != 0 || positions.incoming != 0)
+            throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 streams without SIGN or SEAL");
+        return;
+    }
+    if (!m_ess && positions.incoming != positions.outgoing)
+        throw GssError(GSS_S_FAILURE, Minor::internal_error, "one shared stream without ESS");
+    rekey(m_out, positions.outgoing);
+    if (m_ess) rekey(m_in, positions.incoming);
 }
 
 }  // namespace gssneg::ntlm

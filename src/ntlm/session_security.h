@@ -7,6 +7,20 @@
 // every signature and every sealed byte, so messages must be processed in
 // the order they are sent.
 //
+// Incoming checks are transactional: they run on a copy of the incoming RC4
+// handle, which replaces the handle on success. On failure the stream
+// advances only when the token was made at this stream position (the
+// sender's stream moved past it, as for a message damaged in transit):
+// without ESS when its decrypted SeqNum is the one expected, with ESS when
+// the caller says so (in_step: the clear SeqNum is the next one expected).
+// A replayed, reordered or injected token leaves the stream where it was,
+// so the next genuine message still verifies.
+//
+// The keystream position of each RC4 handle is counted in bytes; context
+// export carries these counts and import re-derives the handles by
+// re-keying and discarding that many keystream bytes (OpenSSL 3 does not
+// expose the RC4 S-box of a provider cipher).
+//
 // Without extended session security (NTLMv1 signatures: CRC-32, RC4 over
 // RandomPad/Checksum/SeqNum), both directions use the same seal key. Samba
 // and gss-ntlmssp then run a single RC4 stream and a single sequence counter
@@ -67,10 +81,12 @@ public:
     // Incoming. False on a wrong signature (compared in constant time).
     // unseal decrypts in place before checking: on false the data is
     // garbage and must be discarded.
+    // in_step (ESS only): on failure, advance the stream as if the token had
+    // been processed; see the comment at the top.
     bool verify(uint32_t seq, std::initializer_list<ByteView> data, ByteView signature);
-    bool verify_parts(uint32_t seq, std::span<const ByteView> data, ByteView signature);
+    bool verify_parts(uint32_t seq, std::span<const ByteView> data, ByteView signature, bool in_step = true);
     bool unseal(uint32_t seq, std::span<uint8_t> data, ByteView signature);
-    bool unseal_parts(uint32_t seq, std::span<const Part> parts, ByteView signature);
+    bool unseal_parts(uint32_t seq, std::span<const Part> parts, ByteView signature, bool in_step = true);
 
     // The sequence number an incoming signature carries, without advancing
     // any state. With ESS it is in clear; without, it is RC4-encrypted and
@@ -82,8 +98,23 @@ public:
     static uint32_t clear_sequence(ByteView signature);
 
     // MS-SPNG 3.3.5.1: re-initialises the RC4 handles from the seal keys
-    // after the mechListMIC has been produced or checked.
+    // after the mechListMIC has been produced or checked. Without ESS there
+    // is one handle and either call resets it. Sequence numbers are the
+    // caller's and are not touched.
+    enum class Stream { outgoing, incoming };
     void reset_rc4();
+    void reset_rc4(Stream which);
+
+    // Keystream bytes consumed by each RC4 handle since it was keyed (or
+    // reset). Without ESS both are the one shared handle's count.
+    struct StreamPositions {
+        uint64_t outgoing = 0;
+        uint64_t incoming = 0;
+    };
+    StreamPositions stream_positions() const noexcept;
+    // Re-keys the handles and discards keystream up to the given positions
+    // (context import). Costs time linear in the positions.
+    void restore_stream_positions(const StreamPositions& positions);
 
     uint32_t flags() const noexcept { return m_flags; }
     bool extended_session_security() const noexcept { return m_ess; }
@@ -96,15 +127,27 @@ private:
         std::optional<crypto::HmacMd5> mac;
         SecureBytes seal_key;
         std::optional<crypto::Rc4> rc4;
+        uint64_t position = 0;
     };
 
+    // An RC4 handle that counts the keystream it uses (none: no stream).
+    struct CountedRc4 {
+        crypto::Rc4* rc4 = nullptr;
+        uint64_t* position = nullptr;
+        void run(std::span<uint8_t> data) const;
+    };
+
+    Direction& incoming_direction() noexcept { return m_ess ? m_in : m_out; }
+    const Direction& incoming_direction() const noexcept { return m_ess ? m_in : m_out; }
     crypto::Rc4& outgoing_rc4();
-    crypto::Rc4& incoming_rc4();
     const crypto::Rc4& incoming_rc4() const;
     Signature plain_signature(uint32_t seq, std::span<const ByteView> data,
                               const std::optional<crypto::HmacMd5>& mac) const;
-    void encrypt_signature(Signature& s, crypto::Rc4& rc4) const;
-    bool check_signature(uint32_t seq, std::span<const ByteView> data, ByteView signature);
+    void encrypt_signature(Signature& s, CountedRc4 rc4) const;
+    bool check_signature(uint32_t seq, std::span<const ByteView> data, ByteView signature, CountedRc4 rc4,
+                         bool& made_here) const;
+    bool check_incoming(uint32_t seq, std::span<const Part> parts, ByteView signature, bool in_step);
+    static void rekey(Direction& d, uint64_t position);
     void require_seal() const;
 
     uint32_t m_flags;

@@ -29,6 +29,14 @@ gss_OID_desc ma_auth_init = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x0a"
 gss_OID_desc ma_auth_targ = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x0b")};
 gss_OID_desc ma_not_dflt = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x08")};
 gss_OID_desc ma_deprecated = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x07")};
+// RFC 5587 3.4.x: per-message services and context transfer.
+gss_OID_desc ma_integ_prot = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x11")};
+gss_OID_desc ma_conf_prot = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x12")};
+gss_OID_desc ma_mic = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x13")};
+gss_OID_desc ma_wrap = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x14")};
+gss_OID_desc ma_replay_det = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x16")};
+gss_OID_desc ma_oos_det = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x17")};
+gss_OID_desc ma_ctx_trans = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x1b")};
 
 std::string minor_text(OM_uint32 minor) {
     OM_uint32 min = 0, ctx = 0;
@@ -124,6 +132,9 @@ TEST_CASE("the mechglue lists NTLM with honest attributes", "[surface]") {
     CHECK_FALSE(has_member(attrs, &ma_auth_targ));
     CHECK_FALSE(has_member(attrs, &ma_not_dflt));
     CHECK_FALSE(has_member(attrs, &ma_deprecated));
+    for (gss_OID_desc* ma : {&ma_integ_prot, &ma_conf_prot, &ma_mic, &ma_wrap, &ma_replay_det, &ma_oos_det,
+                             &ma_ctx_trans})
+        CHECK(has_member(attrs, ma));
     gss_release_oid_set(&minor, &attrs);
     gss_release_oid_set(&minor, &known);
 
