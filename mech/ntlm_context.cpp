@@ -3,6 +3,7 @@
 
 #include "mech/guard.h"
 #include "mech/handles.h"
+#include "mech/ntlm_protect.h"
 #include "mech/oids.h"
 #include "ntlm/flags.h"
 #include "ntlm/ntlm_crypto.h"
@@ -210,6 +211,7 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_sec_context_by_oid(OM_uint32* minor_status, 
         if (data_set == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
         *data_set = GSS_C_NO_BUFFER_SET;
         const ContextHandle* ctx = context_of(context_handle);
+        if (inquire_protection_by_oid(*ctx, desired_object, data_set)) return GSS_S_COMPLETE;
         if (oid_equal(desired_object, &oid::inq_sspi_session_key)) {
             if (!ctx->established) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
             *data_set = make_buffer_set({ByteView(ctx->session.exported_session_key)});
