@@ -10,7 +10,7 @@ Bytes to_bytes(ByteView v) {
     return {v.begin(), v.end()};
 }
 
-NegHints parse_neg_hints(DerReader field) {
+NegHints parse_neg_hints(DerReader& field) {
     NegHints hints;
     ContextFields fields(field.expect(tag::sequence), 1);
     field.assert_done();
