@@ -109,8 +109,9 @@ void NegTokenInit::parse_body(DerReader sequence_contents, size_t max_length) {
         }
         field.assert_done();
     }
-    // RFC 4178 4.2.1: mechTypes is not OPTIONAL, and lists "one or more"
-    // mechanisms.
+    // RFC 4178 4.2.1 makes mechTypes mandatory, and a list with no mechanism
+    // offers nothing to choose from. (MS-SPNG 2.2.1 marks it OPTIONAL in
+    // NegTokenInit2; no known peer leaves it out.)
     if (m_mech_types.empty()) throw DecodeError(Minor::spnego_no_mech_types);
 }
 

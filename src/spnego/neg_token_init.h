@@ -36,8 +36,9 @@ struct NegHints {
     friend bool operator==(const NegHints&, const NegHints&) = default;
 };
 
-// MS-SPNG 3.2.5.2: the hintName Windows and Samba send, "for
-// compatibility with RFC 2478" peers that expect a principal name there.
+// MS-SPNG 2.2.1: hintName "SHOULD contain the string" below; Windows,
+// Samba and MIT send it. hintAddress is "Never present" from a conforming
+// sender, but is read if it comes.
 inline constexpr const char* ignored_hint_name = "not_defined_in_RFC4178@please_ignore";
 
 class NegTokenInit final {
@@ -48,8 +49,8 @@ public:
 
     // Parses a whole initial context token. Either form is accepted: a [3]
     // holding a SEQUENCE is negHints, a [3] holding an OCTET STRING is the
-    // RFC 4178 mechListMIC. reqFlags is kept but means nothing (RFC 4178
-    // 4.2.1: "the acceptor ... SHOULD ignore" it).
+    // RFC 4178 mechListMIC. reqFlags is kept for display only; nothing acts
+    // on it (MS-SPNG 2.2.1: it "SHOULD be omitted by the sender").
     explicit NegTokenInit(ByteView token, size_t max_length = default_max_length);
     // Builds. mech_types must not be empty (std::invalid_argument); the form
     // is ms_spng_init2 when neg_hints is given, rfc4178 otherwise.
@@ -64,8 +65,9 @@ public:
 
     Form form() const noexcept { return m_form; }
     const std::vector<Oid>& mech_types() const noexcept { return m_mech_types; }
-    // The mechTypes SEQUENCE exactly as received (or as built): RFC 4178 5,
-    // the mechListMIC is computed over "the DER encoding of the MechTypeList".
+    // The mechTypes SEQUENCE (tag and length included) exactly as received,
+    // or as built: RFC 4178 5 computes the mechListMIC over the DER encoding
+    // of this MechTypeList.
     ByteView mech_types_der() const noexcept { return m_mech_types_der; }
     const std::optional<BitString>& req_flags() const noexcept { return m_req_flags; }
     const std::optional<Bytes>& mech_token() const noexcept { return m_mech_token; }
