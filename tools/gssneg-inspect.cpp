@@ -8,6 +8,7 @@
 
 #include "inspect_input.h"
 #include "inspect_ntlm.h"
+#include "inspect_spnego.h"
 #include "inspect_value.h"
 #include "util/errors.h"
 
@@ -34,6 +35,8 @@ struct TokenKind {
 
 constexpr TokenKind token_kinds[] = {
     {"NTLM", gssneg::inspect::looks_like_ntlm, gssneg::inspect::decode_ntlm},
+    {"SPNEGO", gssneg::inspect::looks_like_spnego, gssneg::inspect::decode_spnego},
+    {"Kerberos", gssneg::inspect::looks_like_kerberos, gssneg::inspect::decode_kerberos},
 };
 
 const TokenKind& kind_of(ByteView token) {

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Runs gssneg-inspect on the MS-NLMP 4.2.4.3 AUTHENTICATE_MESSAGE as hex and
-# as base64 and checks what it prints.
-#   inspect_test.sh <gssneg-inspect> <ms_nlmp_4_2.vectors>
+# as base64, and on captured SPNEGO tokens, and checks what it prints.
+#   inspect_test.sh <gssneg-inspect> <ms_nlmp_4_2.vectors> <spnego.vectors>
 set -u
 inspect=$1
 vectors=$2
+spnego_vectors=$3
 failures=0
 
 hex=$(sed -n 's/^v2_authenticate_message = //p' "$vectors")
@@ -80,7 +81,7 @@ expect challenge "$out_challenge" 'message: CHALLENGE (2)' 'server_challenge: 01
     'MsvAvFlags: 0x00000003 ACCOUNT_CONSTRAINED|MIC_PRESENT' \
     'MsvAvChannelBindings: 11111111111111111111111111111111' 'MsvAvTargetName: "a/b"' 'AvId 153: ee'
 
-err=$("$inspect" 'YIIBAgYGKwYBBQUCoIH3' 2>&1 >/dev/null)
+err=$("$inspect" '00112233' 2>&1 >/dev/null)
 rc=$?
 [ "$rc" -eq 1 ] || { echo "FAIL [not ntlm]: exit $rc"; failures=$((failures + 1)); }
 expect "not ntlm" "$err" 'Token does not start with the NTLMSSP signature'
@@ -89,6 +90,83 @@ err=$("$inspect" "$(printf '%s' "$hex" | cut -c1-400)" 2>&1 >/dev/null)
 rc=$?
 [ "$rc" -eq 1 ] || { echo "FAIL [truncated]: exit $rc"; failures=$((failures + 1)); }
 expect truncated "$err" 'NTLM payload field points outside the message'
+
+# SPNEGO: tokens captured from MIT's SPNEGO over NTLM and Kerberos.
+spnego() {  # spnego <vector name>: its hex
+    sed -n "s/^$1 = //p" "$spnego_vectors"
+}
+run() {  # run <label> <args>...: sets out, counting a failure on a non-zero exit
+    label=$1
+    shift
+    out=$("$inspect" "$@")
+    rc=$?
+    [ "$rc" -eq 0 ] || { echo "FAIL [$label]: exit $rc"; failures=$((failures + 1)); }
+}
+
+run "spnego init" "$(spnego mit_ntlm_1_init)"
+expect "spnego init" "$out" 'token: SPNEGO' 'size: 74' 'message: NegTokenInit' \
+    '[0]: NTLMSSP (1.3.6.1.4.1.311.2.2.10)' 'mech_token:' '  message: NEGOTIATE (1)' '  flags: 0xe2088237' \
+    'mech_list_mic_present: no'
+
+# The CHALLENGE leg as an HTTP header would carry it.
+b64_challenge='oYGMMIGJoAMKAQGhDAYKKwYBBAGCNwICCqJ0BHJOVExNU1NQAAIAAAAEAAQAOAAAADWCiuK+X8YhdYOPrQAAAAAAAAAANgA2ADwAAAAGAbEdAAAAD1YATQACABIAVwBPAFIASwBHAFIATwBVAFAAAQAEAFYATQADAAQAdgBtAAcACACAnYtGP3vdAQAAAAA='
+out=$(printf 'Negotiate %s\n' "$b64_challenge" | "$inspect") || { echo "FAIL [spnego challenge]: exit $?"; failures=$((failures + 1)); }
+expect "spnego challenge" "$out" 'message: NegTokenResp' 'neg_state: accept-incomplete (1)' \
+    'supported_mech: NTLMSSP (1.3.6.1.4.1.311.2.2.10)' 'response_token:' '  message: CHALLENGE (2)' \
+    '  target_name: "VM"' '  server_challenge: be5fc62175838fad'
+from_base64=$out
+run "spnego challenge hex" "$(spnego mit_ntlm_2_challenge)"
+[ "$out" = "$from_base64" ] ||
+    { echo "FAIL [spnego challenge]: base64 and hex outputs differ"; failures=$((failures + 1)); }
+
+run "spnego authenticate json" --json "$(spnego mit_ntlm_3_authenticate)"
+expect "spnego authenticate json" "$out" '"token": "SPNEGO"' '"neg_state": "accept-incomplete (1)"' \
+    '"message": "AUTHENTICATE (3)"' '"user": "alice"' '"domain": "TESTDOM"' '"mech_list_mic_present": true' \
+    '"hex": "01000000045118a3f4e952f400000000"'
+if command -v python3 >/dev/null 2>&1; then
+    printf '%s' "$out" | python3 -c 'import json, sys; d = json.load(sys.stdin); assert d["mech_list_mic"]["length"] == 16 and d["response_token"]["size"] == 298' ||
+        { echo "FAIL [spnego authenticate json]: not valid JSON or wrong fields"; failures=$((failures + 1)); }
+fi
+
+run "spnego completed" "$(spnego mit_ntlm_4_completed)"
+expect "spnego completed" "$out" 'neg_state: accept-completed (0)' 'mech_list_mic_present: yes' '  length: 16' \
+    '  hex: 01000000763a01e21ebd9be800000000'
+case "$out" in *response_token*) echo "FAIL [spnego completed]: a response token shown"; failures=$((failures + 1)) ;; esac
+
+run "spnego krb5 init" "$(spnego mit_krb5_init)"
+expect "spnego krb5 init" "$out" '[0]: Kerberos 5 (1.2.840.113554.1.2.2)' '[1]: NTLMSSP (1.3.6.1.4.1.311.2.2.10)' \
+    '  token: Kerberos' '  message: AP-REQ' '  size: 721' '  framing: Kerberos 5 (1.2.840.113554.1.2.2)'
+
+run "spnego krb5 completed" "$(spnego mit_krb5_completed)"
+expect "spnego krb5 completed" "$out" 'neg_state: accept-completed (0)' \
+    'supported_mech: Kerberos 5 (1.2.840.113554.1.2.2)' '  message: AP-REP' '  size: 156'
+
+run "spnego krb5 reject" "$(spnego mit_krb5_reject)"
+expect "spnego krb5 reject" "$out" 'neg_state: reject (2)' '  message: KRB-ERROR' '  size: 106'
+
+run "spnego init2" "$(spnego windows_init2)"
+expect "spnego init2" "$out" 'message: NegTokenInit2' '[0]: Kerberos 5 (Microsoft) (1.2.840.48018.1.2.2)' \
+    '[2]: NegoEx (1.3.6.1.4.1.311.2.2.30)' '[3]: NTLMSSP' 'neg_hints:' \
+    '  hint_name: "not_defined_in_RFC4178@please_ignore"'
+
+run "spnego reqFlags" --json "$(spnego ms_krb5_first_init)"
+expect "spnego reqFlags" "$out" '"req_flags": "mutual|integ"' '"Kerberos 5 (Microsoft) (1.2.840.48018.1.2.2)"'
+
+# The AP-REQ alone, as the last field of mit_krb5_init carries it.
+ap_req=$(spnego mit_krb5_init | sed 's/^.*048202d1//')
+run "kerberos" "$ap_req"
+expect "kerberos" "$out" 'token: Kerberos' 'size: 721' 'message: AP-REQ' 'krb_message_size: 704'
+
+err=$("$inspect" 'YIIBAgYGKwYBBQUCoIH3' 2>&1 >/dev/null)
+rc=$?
+[ "$rc" -eq 1 ] || { echo "FAIL [truncated spnego]: exit $rc"; failures=$((failures + 1)); }
+expect "truncated spnego" "$err" "not a valid SPNEGO token: DER element's contents run past the end"
+
+out=$("$inspect" --json a1073005a0030a0104 2>/dev/null)
+rc=$?
+[ "$rc" -eq 1 ] || { echo "FAIL [negState 4]: exit $rc"; failures=$((failures + 1)); }
+expect "negState 4" "$out" '"error": "not a valid SPNEGO token: SPNEGO negState is not one of the four defined values"' \
+    '"minor": "0x'
 
 if [ "$failures" -ne 0 ]; then
     echo "inspect: $failures checks failed"
