@@ -1,5 +1,7 @@
 #include "mech/guard.h"
 
+#include "util/secure.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
@@ -38,6 +40,17 @@ std::string recall_detail(OM_uint32 minor) {
         if (d.minor == minor && d.text[0] != '\0') return d.text;
     }
     return {};
+}
+
+MallocBuffer::MallocBuffer(size_t size)
+    : m_p(static_cast<uint8_t*>(std::malloc(size == 0 ? 1 : size))), m_size(size) {
+    if (m_p == nullptr) throw std::bad_alloc();
+}
+
+MallocBuffer::~MallocBuffer() {
+    if (m_p == nullptr) return;
+    secure_wipe(m_p, m_size);
+    std::free(m_p);
 }
 
 void set_buffer(gss_buffer_t out, ByteView data) {

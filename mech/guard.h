@@ -43,6 +43,27 @@ OM_uint32 guard(OM_uint32* minor_status, F&& body) noexcept {
     }
 }
 
+// A malloc'ed buffer that is wiped and freed unless release()d: output
+// buffers under construction, so that a throw cannot leak or leave plaintext.
+class MallocBuffer final {
+public:
+    explicit MallocBuffer(size_t size);
+    ~MallocBuffer();
+    MallocBuffer(const MallocBuffer&) = delete;
+    MallocBuffer& operator=(const MallocBuffer&) = delete;
+    uint8_t* data() noexcept { return m_p; }
+    size_t size() const noexcept { return m_size; }
+    uint8_t* release() noexcept {
+        uint8_t* p = m_p;
+        m_p = nullptr;
+        return p;
+    }
+
+private:
+    uint8_t* m_p;
+    size_t m_size;
+};
+
 // Output buffers are released by the mechglue with free(): malloc them.
 void set_buffer(gss_buffer_t out, ByteView data);
 void set_buffer(gss_buffer_t out, std::string_view text);

@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <vector>
 
 using namespace gssneg;
@@ -155,22 +156,21 @@ OM_uint32 unwrap_stream(ContextHandle& ctx, gss_iov_buffer_desc* iov, int count,
         else if (GSS_IOV_BUFFER_TYPE(iov[i].type) == GSS_IOV_BUFFER_TYPE_SIGN_ONLY)
             parts.push_back({span_of(iov[i].buffer), false});
     }
-    void* copy = nullptr;
-    if (data->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) {
-        copy = std::malloc(body.empty() ? 1 : body.size());
-        if (copy == nullptr) throw std::bad_alloc();
-    }
-    OM_uint32 status = GSS_S_COMPLETE;
-    try {
-        status = incoming(ctx, parts, sig, sealed);
-    } catch (...) {
-        std::free(copy);
-        secure_wipe(body.data(), body.size());
-        throw;
-    }
-    if (copy != nullptr) {
-        if (!body.empty()) std::memcpy(copy, body.data(), body.size());
-        data->buffer.value = copy;
+    std::optional<MallocBuffer> copy;
+    if (data->type & GSS_IOV_BUFFER_FLAG_ALLOCATE) copy.emplace(body.size());
+    // The decrypted body is wiped if the check throws.
+    struct WipeOnThrow {
+        std::span<uint8_t> body;
+        bool armed = true;
+        ~WipeOnThrow() {
+            if (armed) secure_wipe(body.data(), body.size());
+        }
+    } wipe{body};
+    const OM_uint32 status = incoming(ctx, parts, sig, sealed);
+    wipe.armed = false;
+    if (copy) {
+        if (!body.empty()) std::memcpy(copy->data(), body.data(), body.size());
+        data->buffer.value = copy->release();
         data->type |= GSS_IOV_BUFFER_FLAG_ALLOCATED;
     } else {
         data->buffer.value = body.data();
@@ -234,19 +234,12 @@ GSSNEG_EXPORT OM_uint32 gss_wrap(OM_uint32* minor_status, gss_ctx_id_t context_h
         const bool seal = wrap_seals(*ctx, conf_req_flag);
 
         // Built in the malloc'ed output buffer itself: no second copy.
-        uint8_t* out = static_cast<uint8_t*>(std::malloc(sig_size + in.size()));
-        if (out == nullptr) throw std::bad_alloc();
-        if (!in.empty()) std::memcpy(out + sig_size, in.data(), in.size());
-        const SessionSecurity::Part part{{out + sig_size, in.size()}, seal};
-        try {
-            const auto sig = outgoing(*ctx, {&part, 1}, seal);
-            std::memcpy(out, sig.data(), sig_size);
-        } catch (...) {
-            secure_wipe(out, sig_size + in.size());
-            std::free(out);
-            throw;
-        }
-        output_message_buffer->value = out;
+        MallocBuffer out(sig_size + in.size());
+        if (!in.empty()) std::memcpy(out.data() + sig_size, in.data(), in.size());
+        const SessionSecurity::Part part{{out.data() + sig_size, in.size()}, seal};
+        const auto sig = outgoing(*ctx, {&part, 1}, seal);
+        std::memcpy(out.data(), sig.data(), sig_size);
+        output_message_buffer->value = out.release();
         output_message_buffer->length = sig_size + in.size();
         if (conf_state != nullptr) *conf_state = seal ? 1 : 0;
         return GSS_S_COMPLETE;
@@ -267,23 +260,13 @@ GSSNEG_EXPORT OM_uint32 gss_unwrap(OM_uint32* minor_status, gss_ctx_id_t context
             throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::token_truncated, "a wrap token starts with a 16-byte signature");
         const auto sig = signature_of(in.first(sig_size));
         const size_t n = in.size() - sig_size;
-        uint8_t* body = static_cast<uint8_t*>(std::malloc(n == 0 ? 1 : n));
-        if (body == nullptr) throw std::bad_alloc();
-        if (n != 0) std::memcpy(body, in.data() + sig_size, n);
+        MallocBuffer body(n);
+        if (n != 0) std::memcpy(body.data(), in.data() + sig_size, n);
         const bool sealed = peer_seals(*ctx);
-        const SessionSecurity::Part part{{body, n}, sealed};
-        OM_uint32 status = GSS_S_COMPLETE;
-        try {
-            status = incoming(*ctx, {&part, 1}, sig, sealed);
-        } catch (...) {
-            secure_wipe(body, n);
-            std::free(body);
-            throw;
-        }
-        if (n == 0) {
-            std::free(body);
-        } else {
-            output_message_buffer->value = body;
+        const SessionSecurity::Part part{{body.data(), n}, sealed};
+        const OM_uint32 status = incoming(*ctx, {&part, 1}, sig, sealed);
+        if (n != 0) {
+            output_message_buffer->value = body.release();
             output_message_buffer->length = n;
         }
         if (conf_state != nullptr) *conf_state = sealed ? 1 : 0;
