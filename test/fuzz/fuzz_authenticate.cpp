@@ -16,10 +16,10 @@ using namespace gssneg;
 namespace {
 
 // The first input byte picks the initiator the acceptor was talking to:
-// the low bits its LM_COMPAT_LEVEL (0-5 as given by fuzz_seeds), bit 3
+// bits 0-2 its LM_COMPAT_LEVEL (mod 6, as given by fuzz_seeds), bit 3
 // whether the acceptor has channel bindings.
 void run(uint8_t selector, ByteView authenticate) {
-    const int level = selector % 6;
+    const int level = (selector & 7) % 6;
     const bool bindings = (selector & 0x08) != 0;
     try {
         ntlm::NtlmClient client(fuzz::initiator_credential(), fuzz::client_params(level));

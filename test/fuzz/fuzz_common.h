@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace gssneg::fuzz {
 
@@ -21,6 +22,8 @@ inline constexpr const char* domain = "EXAMPLE";
 inline constexpr const char* user = "alice";
 inline constexpr const char* password = "Secret-1";
 inline constexpr const char* target = "HTTP@server.example";
+// The application data of fuzz_mech_accept's channel bindings.
+inline constexpr std::string_view binding_data = "tls-server-end-point:fuzz";
 
 // Restarts the deterministic stream behind crypto::random_bytes (this
 // program's RAND_bytes_ex, see fuzz_common.cpp). Call at the start of every

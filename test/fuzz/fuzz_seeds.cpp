@@ -13,6 +13,7 @@
 #include "ntlm/challenge_message.h"
 #include "ntlm/flags.h"
 #include "ntlm/negotiate_message.h"
+#include "ntlm/ntlm_crypto.h"
 #include "ntlm/session_security.h"
 #include "util/errors.h"
 
@@ -117,6 +118,65 @@ void handshakes() {
               .serialize());
 }
 
+void add_field(Bytes& out, ByteView data) {
+    ByteWriter w;
+    w.u16le(static_cast<uint16_t>(data.size()));
+    w.bytes(data);
+    out.insert(out.end(), w.data().begin(), w.data().end());
+}
+
+// fuzz_mech_accept: the AUTHENTICATE of the fixed initiator behind its
+// selector, then, for a context that completes (NTLMv1 seeds: no MIC over
+// the timestamped CHALLENGE), the initiator's first wrap and MIC tokens.
+void mech_accept_seeds() {
+    for (const int level : {1, 2, 3}) {
+        for (const bool bindings : {false, true}) {
+            fuzz::reset_random();
+            ntlm::ClientParams params = fuzz::client_params(level);
+            params.channel_bindings.reset();
+            if (bindings)
+                params.channel_bindings = ntlm::channel_bindings_hash(GSS_C_AF_UNSPEC, {}, GSS_C_AF_UNSPEC, {},
+                                                                      as_bytes(fuzz::binding_data));
+            ntlm::NtlmClient client(fuzz::initiator_credential(), params);
+            ntlm::ServerParams sp = fuzz::server_params(false);
+            sp.channel_bindings = params.channel_bindings;
+            ntlm::NtlmServer server(fuzz::acceptor_credential(), sp);
+            const Bytes authenticate = client.step(server.step(client.step({})));
+            Bytes out{static_cast<uint8_t>(level | (bindings ? 0x08 : 0))};
+            add_field(out, authenticate);
+
+            ntlm::SessionSecurity peer(client.session().flags, client.session().exported_session_key, true);
+            const Bytes message = {'p', 'i', 'n', 'g'};
+            uint32_t seq = 0;
+            if (peer.can_seal()) {
+                Bytes sealed = message;
+                const auto sig = peer.seal(seq++, sealed);
+                Bytes token(sig.begin(), sig.end());
+                token.insert(token.end(), sealed.begin(), sealed.end());
+                out.push_back(0);
+                add_field(out, token);
+                add_field(out, {});
+            }
+            const auto mic = peer.sign(seq++, {ByteView(message)});
+            out.push_back(1);
+            add_field(out, message);
+            add_field(out, mic);
+            out.push_back(2);
+            add_field(out, message);
+            add_field(out, {});
+            out.push_back(3);
+            add_field(out, message);
+            add_field(out, {});
+            write("fuzz_mech_accept", "ours-level" + std::to_string(level) + (bindings ? "-cb" : ""), out);
+        }
+    }
+    // A fuzzed-NEGOTIATE seed: selector bit 4 and our NEGOTIATE.
+    ntlm::NtlmClient client(fuzz::initiator_credential(), fuzz::client_params(3));
+    Bytes out{0x13};
+    add_field(out, client.step({}));
+    write("fuzz_mech_accept", "ours-negotiate", out);
+}
+
 // Traffic of an established context in both directions, replayed by the
 // acceptor side of fuzz_session.
 void session_traffic() {
@@ -187,6 +247,7 @@ int main(int argc, char** argv) {
         g_out = argv[2];
         handshakes();
         session_traffic();
+        mech_accept_seeds();
         vectors(read_vectors(argv[1]));
     } catch (const std::exception& e) {
         std::cerr << "fuzz_seeds: " << e.what() << "\n";
