@@ -1,0 +1,257 @@
+// Writes seed inputs for the fuzz targets from real messages:
+//   - in-process handshakes between the core initiator and acceptor with the
+//     fuzz targets' credentials and deterministic random stream, so that the
+//     AUTHENTICATE seeds are exactly what fuzz_authenticate's acceptor
+//     expects after its own NEGOTIATE / CHALLENGE;
+//   - the whole messages, sealed data and signatures of MS-NLMP 4.2.
+//
+//   fuzz_seeds VECTORS_FILE OUT_DIR      (writes OUT_DIR/<target>/<name>)
+
+#include "fuzz_common.h"
+#include "ntlm/authenticate_message.h"
+#include "ntlm/av_pairs.h"
+#include "ntlm/challenge_message.h"
+#include "ntlm/flags.h"
+#include "ntlm/negotiate_message.h"
+#include "ntlm/ntlm_crypto.h"
+#include "ntlm/session_security.h"
+#include "util/errors.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+
+using namespace gssneg;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path g_out;
+
+void write(const std::string& target, const std::string& name, ByteView data) {
+    const fs::path dir = g_out / target;
+    fs::create_directories(dir);
+    std::ofstream f(dir / name, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    if (!f) throw std::runtime_error("cannot write " + (dir / name).string());
+}
+
+std::map<std::string, std::string> read_vectors(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::map<std::string, std::string> v;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        const auto eq = line.find(" = ");
+        if (eq == std::string::npos) continue;
+        v[line.substr(0, eq)] = line.substr(eq + 3);
+    }
+    return v;
+}
+
+Bytes with_selector(uint8_t selector, ByteView token) {
+    Bytes out{selector};
+    out.insert(out.end(), token.begin(), token.end());
+    return out;
+}
+
+// One fuzz_session record (see fuzz_session.cpp).
+void add_record(Bytes& out, uint8_t op, uint32_t seq, ByteView signature, ByteView data) {
+    ByteWriter w;
+    w.u8(op);
+    w.u32le(seq);
+    w.u8(signature.size() == 16 ? 0x80 : static_cast<uint8_t>(signature.size()));
+    w.u16le(static_cast<uint16_t>(data.size()));
+    w.bytes(signature);
+    w.bytes(data);
+    out.insert(out.end(), w.data().begin(), w.data().end());
+}
+
+// The acceptor's view of a handshake as fuzz_authenticate replays it.
+void handshakes() {
+    for (const int level : {0, 1, 2, 3, 5}) {
+        for (const bool bindings : {false, true}) {
+            fuzz::reset_random();
+            ntlm::NtlmClient client(fuzz::initiator_credential(), fuzz::client_params(level));
+            ntlm::NtlmServer server(fuzz::acceptor_credential(), fuzz::server_params(bindings));
+            const Bytes negotiate = client.step({});
+            const Bytes challenge = server.step(negotiate);
+            const Bytes authenticate = client.step(challenge);
+            const uint8_t selector = static_cast<uint8_t>(level | (bindings ? 0x08 : 0));
+            const std::string tag = "ours-level" + std::to_string(level) + (bindings ? "-cb" : "");
+            write("fuzz_authenticate", tag, with_selector(selector, authenticate));
+            if (bindings) continue;
+            write("fuzz_negotiate", tag, negotiate);
+            write("fuzz_challenge", tag, challenge);
+            write("fuzz_av_pairs", tag + "-target-info", ntlm::ChallengeMessage(challenge).target_info_bytes());
+            const ntlm::AuthenticateMessage parsed(authenticate);
+            const Bytes& nt = parsed.fields().nt_response;
+            if (nt.size() > 16 + 28) write("fuzz_av_pairs", tag + "-client-blob", ByteView(nt).subspan(16 + 28));
+            try {
+                server.step(authenticate);
+                std::cerr << tag << ": the acceptor accepted\n";
+            } catch (const GssError& e) {
+                // NTLMv2 MICs cover the CHALLENGE's timestamp: expected.
+                std::cerr << tag << ": the acceptor said " << e.what() << "\n";
+            }
+        }
+    }
+    // An anonymous initiator answering the same CHALLENGE.
+    fuzz::reset_random();
+    ntlm::NtlmClient client(fuzz::initiator_credential(), fuzz::client_params(3));
+    ntlm::NtlmServer server(fuzz::acceptor_credential(), fuzz::server_params(false));
+    const Bytes challenge = server.step(client.step({}));
+    const ntlm::Name anonymous = ntlm::Name::anonymous();
+    const auto anon_cred =
+        ntlm::Credential::acquire(&anonymous, ntlm::CredUsage::initiate, {}, *fuzz::config());
+    ntlm::NtlmClient anon(anon_cred, fuzz::client_params(3));
+    anon.step({});
+    write("fuzz_authenticate", "ours-anonymous", with_selector(3, anon.step(challenge)));
+    // A NEGOTIATE with OEM domain and workstation and no Version.
+    write("fuzz_negotiate", "ours-oem-strings",
+          ntlm::NegotiateMessage(ntlm::flag::oem | ntlm::flag::ntlm | ntlm::flag::request_target, "EXAMPLE",
+                                 "CLIENT", std::nullopt)
+              .serialize());
+}
+
+void add_field(Bytes& out, ByteView data) {
+    ByteWriter w;
+    w.u16le(static_cast<uint16_t>(data.size()));
+    w.bytes(data);
+    out.insert(out.end(), w.data().begin(), w.data().end());
+}
+
+// fuzz_mech_accept: the AUTHENTICATE of the fixed initiator behind its
+// selector, then, for a context that completes (NTLMv1 seeds: no MIC over
+// the timestamped CHALLENGE), the initiator's first wrap and MIC tokens.
+void mech_accept_seeds() {
+    for (const int level : {1, 2, 3}) {
+        for (const bool bindings : {false, true}) {
+            fuzz::reset_random();
+            ntlm::ClientParams params = fuzz::client_params(level);
+            params.channel_bindings.reset();
+            if (bindings)
+                params.channel_bindings = ntlm::channel_bindings_hash(GSS_C_AF_UNSPEC, {}, GSS_C_AF_UNSPEC, {},
+                                                                      as_bytes(fuzz::binding_data));
+            ntlm::NtlmClient client(fuzz::initiator_credential(), params);
+            ntlm::ServerParams sp = fuzz::server_params(false);
+            sp.channel_bindings = params.channel_bindings;
+            ntlm::NtlmServer server(fuzz::acceptor_credential(), sp);
+            const Bytes authenticate = client.step(server.step(client.step({})));
+            Bytes out{static_cast<uint8_t>(level | (bindings ? 0x08 : 0))};
+            add_field(out, authenticate);
+
+            ntlm::SessionSecurity peer(client.session().flags, client.session().exported_session_key, true);
+            const Bytes message = {'p', 'i', 'n', 'g'};
+            uint32_t seq = 0;
+            if (peer.can_seal()) {
+                Bytes sealed = message;
+                const auto sig = peer.seal(seq++, sealed);
+                Bytes token(sig.begin(), sig.end());
+                token.insert(token.end(), sealed.begin(), sealed.end());
+                out.push_back(0);
+                add_field(out, token);
+                add_field(out, {});
+            }
+            const auto mic = peer.sign(seq++, {ByteView(message)});
+            out.push_back(1);
+            add_field(out, message);
+            add_field(out, mic);
+            out.push_back(2);
+            add_field(out, message);
+            add_field(out, {});
+            out.push_back(3);
+            add_field(out, message);
+            add_field(out, {});
+            write("fuzz_mech_accept", "ours-level" + std::to_string(level) + (bindings ? "-cb" : ""), out);
+        }
+    }
+    // A fuzzed-NEGOTIATE seed: selector bit 4 and our NEGOTIATE.
+    ntlm::NtlmClient client(fuzz::initiator_credential(), fuzz::client_params(3));
+    Bytes out{0x13};
+    add_field(out, client.step({}));
+    write("fuzz_mech_accept", "ours-negotiate", out);
+}
+
+// Traffic of an established context in both directions, replayed by the
+// acceptor side of fuzz_session.
+void session_traffic() {
+    const Key16 key = [] {
+        std::array<uint8_t, 16> k{};
+        k.fill(0x55);
+        return Key16(k);
+    }();
+    const std::map<std::string, uint8_t> selectors = {
+        {"ess-128-keyexch", 0x1f | 0x20}, {"ess-sign-only", 0x01 | 0x04 | 0x10}, {"v1-seal", 0x03 | 0x10},
+        {"v1-seal-56", 0x03 | 0x20}, {"v1-seal-40", 0x03}, {"dummy", 0x00}, {"ess-datagram", 0x17 | 0x40},
+    };
+    const Bytes message = {'h', 'e', 'l', 'l', 'o', ' ', 'f', 'u', 'z', 'z'};
+    for (const auto& [name, selector] : selectors) {
+        uint32_t flags = ntlm::flag::ntlm | ntlm::flag::unicode;
+        const uint32_t bits[] = {ntlm::flag::sign, ntlm::flag::seal, ntlm::flag::extended_session_security,
+                                 ntlm::flag::key_exch, ntlm::flag::negotiate_128, ntlm::flag::negotiate_56,
+                                 ntlm::flag::datagram};
+        for (size_t i = 0; i < 7; ++i)
+            if (selector & (1u << i)) flags |= bits[i];
+        ntlm::SessionSecurity peer(flags, key, true);
+        Bytes out{selector};
+        for (uint32_t seq = 0; seq < 3; ++seq) {
+            const auto mic = peer.sign(seq, {ByteView(message)});
+            add_record(out, 0, seq, mic, message);
+            if (peer.can_seal()) {
+                Bytes sealed = message;
+                const auto sig = peer.seal(seq, sealed);
+                add_record(out, 1, seq, sig, sealed);
+            }
+        }
+        add_record(out, 5, 7, {}, message);
+        add_record(out, 7, 0, {}, {});
+        write("fuzz_session", "ours-" + name, out);
+    }
+}
+
+void vectors(const std::map<std::string, std::string>& v) {
+    const auto hex = [&](const std::string& key) { return from_hex(v.at(key)); };
+    write("fuzz_challenge", "ms-nlmp-4.2.2.3", hex("v1_challenge_message"));
+    write("fuzz_challenge", "ms-nlmp-4.2.4.3", hex("v2_challenge_message"));
+    write("fuzz_authenticate", "ms-nlmp-4.2.2.3", with_selector(1, hex("v1_authenticate_message")));
+    write("fuzz_authenticate", "ms-nlmp-4.2.4.3", with_selector(3, hex("v2_authenticate_message")));
+    write("fuzz_av_pairs", "ms-nlmp-4.2.4.1.3", hex("v2_target_info"));
+    const Bytes blob = hex("v2_client_blob");
+    write("fuzz_av_pairs", "ms-nlmp-4.2.4.1.3-blob", ByteView(blob).subspan(28));
+
+    // 4.2.4.4 and 4.2.2.4: the client's sealed "Plaintext" at the acceptor.
+    Bytes v2{0x3f};
+    add_record(v2, 1, 0, hex("v2_signature"), hex("v2_sealed_data"));
+    write("fuzz_session", "ms-nlmp-4.2.4.4", v2);
+    Bytes v1{0x3b};
+    add_record(v1, 1, 0, hex("v1_signature_wire"), hex("v1_sealed_data"));
+    write("fuzz_session", "ms-nlmp-4.2.2.4", v1);
+    Bytes ess{0x27};
+    add_record(ess, 1, 0, hex("ess_signature"), hex("ess_sealed_data"));
+    write("fuzz_session", "ms-nlmp-4.2.3.4", ess);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::cerr << "usage: fuzz_seeds VECTORS_FILE OUT_DIR\n";
+        return 2;
+    }
+    try {
+        g_out = argv[2];
+        handshakes();
+        session_traffic();
+        mech_accept_seeds();
+        vectors(read_vectors(argv[1]));
+    } catch (const std::exception& e) {
+        std::cerr << "fuzz_seeds: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
