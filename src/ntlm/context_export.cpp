@@ -77,25 +77,20 @@ std::optional<Name> read_name(ByteReader& r) {
     std::string domain = read_text(r);
     const std::string service = read_text(r);
     const std::string host = read_text(r);
-    try {
-        switch (static_cast<NameKind>(kind)) {
-        case NameKind::user:
-            if (!service.empty() || !host.empty()) malformed("user name with service fields");
-            return Name::from_parts(std::move(domain), std::move(user));
-        case NameKind::hostbased_service:
-            if (!user.empty() || !domain.empty() || service.find('@') != std::string::npos)
-                malformed("service name fields");
-            return Name::hostbased(host.empty() ? service : service + "@" + host);
-        case NameKind::anonymous:
-            if (!user.empty() || !domain.empty() || !service.empty() || !host.empty())
-                malformed("anonymous name with fields");
-            return Name::anonymous();
-        }
-    } catch (const DecodeError&) {
-        throw;
-    } catch (const GssError& e) {
-        if (e.minor() == minor_value(Minor::bad_export_token)) throw;
-        malformed("name does not parse");
+    // Checked here so that the Name factories below cannot refuse them.
+    switch (static_cast<NameKind>(kind)) {
+    case NameKind::user:
+        if (user.empty()) malformed("user name without a user");
+        if (!service.empty() || !host.empty()) malformed("user name with service fields");
+        return Name::from_parts(std::move(domain), std::move(user));
+    case NameKind::hostbased_service:
+        if (service.empty() || !user.empty() || !domain.empty() || service.find('@') != std::string::npos)
+            malformed("service name fields");
+        return Name::hostbased(host.empty() ? service : service + "@" + host);
+    case NameKind::anonymous:
+        if (!user.empty() || !domain.empty() || !service.empty() || !host.empty())
+            malformed("anonymous name with fields");
+        return Name::anonymous();
     }
     malformed("name kind");
 }
@@ -127,44 +122,39 @@ SecureBytes ExportedContext::serialize() const {
 }
 
 ExportedContext ExportedContext::parse(ByteView token) {
+    // Every read past the end is DecodeError(bad_export_token).
     ByteReader r(token, Minor::bad_export_token);
-    try {
-        ExportedContext c;
-        if (!std::equal(magic.begin(), magic.end(), r.take(magic.size()).begin())) malformed("magic");
-        if (read_be(r, 2) != current_version) malformed("version");
-        const uint8_t oid_length = r.u8();
-        const ByteView oid = r.take(oid_length);
-        if (!std::equal(oid.begin(), oid.end(), ntlm_oid.begin(), ntlm_oid.end())) malformed("mechanism");
-        const uint8_t role = r.u8();
-        if (role != role_initiator && role != role_acceptor) malformed("role");
-        c.initiator = role == role_initiator;
-        c.negotiated_flags = static_cast<uint32_t>(read_be(r, 4));
-        c.req_flags = static_cast<uint32_t>(read_be(r, 4));
-        c.ret_flags = static_cast<uint32_t>(read_be(r, 4));
-        c.expiry = static_cast<int64_t>(read_be(r, 8));
-        const uint8_t kind = r.u8();
-        if (kind > static_cast<uint8_t>(ResponseKind::ntlmv2)) malformed("response kind");
-        c.response = static_cast<ResponseKind>(kind);
-        const uint8_t mic = r.u8();
-        if (mic > 1) malformed("MIC byte");
-        c.mic_present = mic == 1;
-        c.exported_session_key = Key16(r.take(16).first<16>());
-        c.send_seq = static_cast<uint32_t>(read_be(r, 4));
-        c.recv_next = static_cast<uint32_t>(read_be(r, 4));
-        c.recv_seen = read_be(r, 8);
-        c.outgoing_stream = read_be(r, 8);
-        c.incoming_stream = read_be(r, 8);
-        if (c.outgoing_stream > max_stream_position || c.incoming_stream > max_stream_position)
-            malformed("stream position out of range");
-        c.initiator_name = read_name(r);
-        c.target_name = read_name(r);
-        r.assert_done();
-        return c;
-    } catch (const GssError& e) {
-        if (e.minor() == minor_value(Minor::bad_export_token)) throw;
-        // trailing data and the like
-        malformed(e.what());
-    }
+    ExportedContext c;
+    if (!std::equal(magic.begin(), magic.end(), r.take(magic.size()).begin())) malformed("magic");
+    if (read_be(r, 2) != current_version) malformed("version");
+    const uint8_t oid_length = r.u8();
+    const ByteView oid = r.take(oid_length);
+    if (!std::equal(oid.begin(), oid.end(), ntlm_oid.begin(), ntlm_oid.end())) malformed("mechanism");
+    const uint8_t role = r.u8();
+    if (role != role_initiator && role != role_acceptor) malformed("role");
+    c.initiator = role == role_initiator;
+    c.negotiated_flags = static_cast<uint32_t>(read_be(r, 4));
+    c.req_flags = static_cast<uint32_t>(read_be(r, 4));
+    c.ret_flags = static_cast<uint32_t>(read_be(r, 4));
+    c.expiry = static_cast<int64_t>(read_be(r, 8));
+    const uint8_t kind = r.u8();
+    if (kind > static_cast<uint8_t>(ResponseKind::ntlmv2)) malformed("response kind");
+    c.response = static_cast<ResponseKind>(kind);
+    const uint8_t mic = r.u8();
+    if (mic > 1) malformed("MIC byte");
+    c.mic_present = mic == 1;
+    c.exported_session_key = Key16(r.take(16).first<16>());
+    c.send_seq = static_cast<uint32_t>(read_be(r, 4));
+    c.recv_next = static_cast<uint32_t>(read_be(r, 4));
+    c.recv_seen = read_be(r, 8);
+    c.outgoing_stream = read_be(r, 8);
+    c.incoming_stream = read_be(r, 8);
+    if (c.outgoing_stream > max_stream_position || c.incoming_stream > max_stream_position)
+        malformed("stream position out of range");
+    c.initiator_name = read_name(r);
+    c.target_name = read_name(r);
+    if (!r.empty()) malformed("trailing data");
+    return c;
 }
 
 }  // namespace gssneg::ntlm

@@ -15,25 +15,26 @@ constexpr size_t max_arc_octets = 10;
 // Splits the contents into arcs, calling on_arc(value) for each; the first
 // value holds the first two arcs together (X.690 8.19.4).
 template <typename F>
-void for_each_subidentifier(ByteView contents, F&& on_arc) {
-    if (contents.empty()) throw DecodeError(Minor::der_bad_oid, "empty OBJECT IDENTIFIER");
+const char* for_each_subidentifier(ByteView contents, F&& on_arc) {
+    // Returns what is wrong with the octets, or nullptr; never throws.
+    if (contents.empty()) return "empty OBJECT IDENTIFIER";
     ByteReader r(contents, Minor::der_bad_oid);
     while (!r.empty()) {
         uint64_t value = 0;
         size_t octets = 0;
         uint8_t octet = 0;
         do {
-            octet = r.u8();
-            if (octets == 0 && octet == 0x80)
-                throw DecodeError(Minor::der_bad_oid, "arc with a leading 0x80 octet");
+            octet = r.u8();  // never past the end: the loop checks first
+            if (octets == 0 && octet == 0x80) return "arc with a leading 0x80 octet";
             ++octets;
             if (octets > max_arc_octets || (octets == max_arc_octets && (value >> 57) != 0))
-                throw DecodeError(Minor::der_bad_oid, "arc larger than 64 bits");
+                return "arc larger than 64 bits";
             value = (value << 7) | (octet & 0x7fu);
         } while ((octet & 0x80) != 0 && !r.empty());
-        if ((octet & 0x80) != 0) throw DecodeError(Minor::der_bad_oid, "last octet has its high bit set");
+        if ((octet & 0x80) != 0) return "last octet has its high bit set";
         on_arc(value);
     }
+    return nullptr;
 }
 
 void append_base128(Bytes& out, uint64_t value) {
@@ -58,8 +59,13 @@ uint64_t parse_arc(std::string_view text) {
 
 }  // namespace
 
+bool valid_oid_contents(ByteView der_contents) noexcept {
+    return for_each_subidentifier(der_contents, [](uint64_t) {}) == nullptr;
+}
+
 void validate_oid_contents(ByteView der_contents) {
-    for_each_subidentifier(der_contents, [](uint64_t) {});
+    if (const char* problem = for_each_subidentifier(der_contents, [](uint64_t) {}))
+        throw DecodeError(Minor::der_bad_oid, problem);
 }
 
 Oid::Oid(ByteView der_contents) : m_bytes(der_contents.begin(), der_contents.end()) {

@@ -32,6 +32,8 @@ private:
 // each arc in minimal base-128 (no leading 0x80 octet), the last octet with
 // its high bit clear, and every arc within 64 bits.
 void validate_oid_contents(ByteView der_contents);
+// The same check as a predicate.
+bool valid_oid_contents(ByteView der_contents) noexcept;
 
 namespace oids {
 

@@ -35,29 +35,50 @@ TokenKind krb5_kind_of_tok_id(uint16_t tok_id) {
 
 // 60 len 06 len OID ...: reads the framing without requiring the whole
 // token to be there, so that a truncated token still goes to its parser.
+// Every read is checked against what remains: classifying never throws.
 TokenClass classify_framed(ByteView token) {
     TokenClass out;
     ByteReader r(token);
+    if (r.remaining() < 2) return out;
     r.skip(1);
     const uint8_t first_length_octet = r.u8();
-    if ((first_length_octet & 0x80) != 0) r.skip(first_length_octet & 0x7fu);
+    const size_t length_octets = (first_length_octet & 0x80) != 0 ? (first_length_octet & 0x7fu) : 0;
+    if (r.remaining() < length_octets + 2) return out;
+    r.skip(length_octets);
     if (r.u8() != tag::object_identifier) return out;
     const uint8_t oid_length = r.u8();
-    if ((oid_length & 0x80) != 0) return out;
-    out.framing_mech = Oid(r.take(oid_length));
+    if ((oid_length & 0x80) != 0 || r.remaining() < oid_length) return out;
+    const ByteView oid_bytes = r.take(oid_length);
+    if (!valid_oid_contents(oid_bytes)) return out;
+    out.framing_mech = Oid(oid_bytes);
     if (*out.framing_mech == oids::spnego()) {
         out.kind = TokenKind::spnego_init;
-    } else if (is_kerberos(*out.framing_mech)) {
+    } else if (is_kerberos(*out.framing_mech) && r.remaining() >= 2) {
         out.kind = krb5_kind_of_tok_id(r.u16be());
         out.inner = r.rest();
     }
     return out;
 }
 
+// A raw Kerberos message is one DER element spanning the whole token:
+// tag, definite minimal-or-not length, contents. Checked without throwing.
+bool spans_one_element(ByteView token) {
+    ByteReader r(token);
+    if (r.remaining() < 2) return false;
+    r.skip(1);
+    const uint8_t first = r.u8();
+    size_t length = first;
+    if ((first & 0x80) != 0) {
+        const size_t octets = first & 0x7fu;
+        if (octets == 0 || octets > 4 || r.remaining() < octets) return false;
+        length = 0;
+        for (size_t i = 0; i < octets; ++i) length = (length << 8) | r.u8();
+    }
+    return length <= raw_krb_max_length && length == r.remaining();
+}
+
 TokenClass classify_raw_kerberos(ByteView token, TokenKind kind) {
-    DerReader r(token, raw_krb_max_length);
-    r.next();
-    r.assert_done();
+    if (!spans_one_element(token)) return {};
     return {kind, std::nullopt, token};
 }
 
@@ -66,19 +87,14 @@ TokenClass classify_raw_kerberos(ByteView token, TokenKind kind) {
 TokenClass classify(ByteView token) {
     if (token.empty()) return {TokenKind::empty, std::nullopt, {}};
     if (starts_with_ntlmssp(token)) return {TokenKind::ntlmssp, std::nullopt, {}};
-    ByteReader first(token);
-    try {
-        switch (first.u8()) {
-        case tag::context(1): return {TokenKind::spnego_resp, std::nullopt, {}};
-        case tag::application_0: return classify_framed(token);
-        case krb_ap_req: return classify_raw_kerberos(token, TokenKind::krb5_ap_req);
-        case krb_ap_rep: return classify_raw_kerberos(token, TokenKind::krb5_ap_rep);
-        case krb_error: return classify_raw_kerberos(token, TokenKind::krb5_error);
-        default: break;
-        }
-    } catch (const DecodeError&) {
+    switch (ByteReader(token).u8()) {
+    case tag::context(1): return {TokenKind::spnego_resp, std::nullopt, {}};
+    case tag::application_0: return classify_framed(token);
+    case krb_ap_req: return classify_raw_kerberos(token, TokenKind::krb5_ap_req);
+    case krb_ap_rep: return classify_raw_kerberos(token, TokenKind::krb5_ap_rep);
+    case krb_error: return classify_raw_kerberos(token, TokenKind::krb5_error);
+    default: return {};
     }
-    return {};
 }
 
 const char* token_kind_name(TokenKind kind) noexcept {
