@@ -52,6 +52,15 @@ struct ContextHandle final : Checked<0x4e435458, Minor::bad_context_handle, GSS_
     // Message protection, built when the context is established; the
     // sequence numbers of both directions (ntlm/message_protection.h).
     std::unique_ptr<ntlm::SessionSecurity> security;
+
+    // Message protection is built on first use: most contexts (HTTP
+    // authentication) never wrap or sign, and skipping the RC4 and HMAC key
+    // setup keeps both the handshake and an idle context small.
+    ntlm::SessionSecurity& protection() {
+        if (!security)
+            security = std::make_unique<ntlm::SessionSecurity>(session.flags, session.exported_session_key, initiator);
+        return *security;
+    }
     ntlm::SequenceState sequence;
 };
 

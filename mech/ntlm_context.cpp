@@ -41,7 +41,6 @@ void finish(ContextHandle& ctx, const ntlm::SessionInfo& session) {
     ctx.established = true;
     ctx.ret_flags = gss_flags_of(session, ctx.req_flags);
     ctx.expiry = std::time(nullptr) + static_cast<time_t>(current_config()->context_lifetime);
-    ctx.security = std::make_unique<ntlm::SessionSecurity>(session.flags, session.exported_session_key, ctx.initiator);
 }
 
 void check_mech(gss_const_OID mech_type) {

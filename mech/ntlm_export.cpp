@@ -15,7 +15,7 @@ using namespace gssneg::mech;
 
 namespace {
 
-ntlm::ExportedContext snapshot(const ContextHandle& ctx) {
+ntlm::ExportedContext snapshot(ContextHandle& ctx) {
     ntlm::ExportedContext e;
     e.initiator = ctx.initiator;
     e.negotiated_flags = ctx.session.flags;
@@ -28,7 +28,7 @@ ntlm::ExportedContext snapshot(const ContextHandle& ctx) {
     e.send_seq = ctx.sequence.send_seq;
     e.recv_next = ctx.sequence.received.next();
     e.recv_seen = ctx.sequence.received.seen();
-    const auto streams = ctx.security->stream_positions();
+    const auto streams = ctx.protection().stream_positions();
     e.outgoing_stream = streams.outgoing;
     e.incoming_stream = streams.incoming;
     e.initiator_name = ctx.session.initiator;
@@ -72,7 +72,7 @@ GSSNEG_EXPORT OM_uint32 gss_export_sec_context(OM_uint32* minor_status, gss_ctx_
         ContextHandle* ctx = context_of(*context_handle);
         // A half-done handshake keeps its state in the client or server
         // object; only complete contexts travel (the context stays usable).
-        if (!ctx->established || !ctx->security)
+        if (!ctx->established)
             throw GssError(GSS_S_UNAVAILABLE, Minor::context_incomplete, "only complete NTLM contexts can be exported");
         const SecureBytes token = snapshot(*ctx).serialize();
         set_buffer(interprocess_token, ByteView(token));

@@ -37,21 +37,21 @@ constexpr size_t sig_size = SessionSecurity::signature_size;
 
 ContextHandle* established(gss_ctx_id_t handle) {
     ContextHandle* ctx = context_of(handle);
-    if (!ctx->established || !ctx->security) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
+    if (!ctx->established) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
     if (ctx->expiry <= std::time(nullptr)) throw GssError(GSS_S_CONTEXT_EXPIRED, Minor::context_expired);
     return ctx;
 }
 
 // The peer seals whenever confidentiality was negotiated: the wrap token
 // carries no flag saying whether it is sealed.
-bool peer_seals(const ContextHandle& ctx) {
-    return ctx.security->can_seal() && (ctx.ret_flags & GSS_C_CONF_FLAG);
+bool peer_seals(ContextHandle& ctx) {
+    return ctx.protection().can_seal() && (ctx.ret_flags & GSS_C_CONF_FLAG);
 }
 
 // Whether gss_wrap seals. For the same reason a context with
 // confidentiality always seals, whatever conf_req_flag asks, as gss-ntlmssp
 // does (conf_state says so); a sign-only token would not unwrap anywhere.
-bool wrap_seals(const ContextHandle& ctx, int conf_req_flag) {
+bool wrap_seals(ContextHandle& ctx, int conf_req_flag) {
     const bool seal = peer_seals(ctx);
     if (conf_req_flag != 0 && !seal && !(ctx.ret_flags & GSS_C_INTEG_FLAG))
         throw GssError(GSS_S_UNAVAILABLE, Minor::sealing_not_negotiated);
@@ -59,11 +59,11 @@ bool wrap_seals(const ContextHandle& ctx, int conf_req_flag) {
 }
 
 SessionSecurity::Signature outgoing(ContextHandle& ctx, std::span<const SessionSecurity::Part> parts, bool seal) {
-    return ntlm::protect_message(*ctx.security, ctx.sequence, parts, seal);
+    return ntlm::protect_message(ctx.protection(), ctx.sequence, parts, seal);
 }
 
 OM_uint32 incoming(ContextHandle& ctx, std::span<const SessionSecurity::Part> parts, ByteView sig, bool sealed) {
-    return ntlm::check_message(*ctx.security, ctx.sequence, parts, sig, sealed,
+    return ntlm::check_message(ctx.protection(), ctx.sequence, parts, sig, sealed,
                                (ctx.ret_flags & GSS_C_REPLAY_FLAG) != 0, (ctx.ret_flags & GSS_C_SEQUENCE_FLAG) != 0);
 }
 
@@ -422,17 +422,17 @@ GSSNEG_EXPORT OM_uint32 gss_set_sec_context_option(OM_uint32* minor_status, gss_
             // MIC (reset the incoming handle), 0 after making ours (the
             // outgoing one); gss-ntlmssp reads it the same way. Sequence
             // numbers go on (ntlm/message_protection.h).
-            if (!ctx->security) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
+            if (!ctx->established) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
             const ByteView v = view_of(value);
             if (v.empty()) {
-                ctx->security->reset_rc4();
+                ctx->protection().reset_rc4();
                 return GSS_S_COMPLETE;
             }
             if (v.size() != sizeof(OM_uint32))
                 throw GssError(GSS_S_FAILURE, Minor::unsupported_option, "the reset value is a 4-byte OM_uint32");
             OM_uint32 verify = 0;
             std::memcpy(&verify, v.data(), sizeof verify);
-            ctx->security->reset_rc4(verify == 1 ? SessionSecurity::Stream::incoming
+            ctx->protection().reset_rc4(verify == 1 ? SessionSecurity::Stream::incoming
                                                  : SessionSecurity::Stream::outgoing);
             return GSS_S_COMPLETE;
         }
