@@ -218,7 +218,8 @@ TEST_CASE("get_mic and verify_mic; tampering is BAD_SIG", "[protect]") {
 
     const Bytes s2 = mic(p.ini, m);
     OM_uint32 minor = 0;
-    gss_buffer_desc in = buffer(text("message with a MIX")), tok = buffer(s2);
+    const Bytes tampered = text("message with a MIX");
+    gss_buffer_desc in = buffer(tampered), tok = buffer(s2);
     CHECK(gss_verify_mic(&minor, p.acc, &in, &tok, nullptr) == GSS_S_BAD_SIG);
     CHECK(minor_text(minor).find("signature") != std::string::npos);
     // The MIC carried the next number: taken as damaged in transit, so the
@@ -543,7 +544,8 @@ TEST_CASE("wrap_size_limit and pseudo_random", "[protect]") {
     CHECK(max_in == 0);
     const Bytes m(1000 - sig_size, 7);
     CHECK(wrap(p.ini, m).size() == 1000);
-    gss_buffer_desc in = buffer(text("prf input")), out = GSS_C_EMPTY_BUFFER;
+    const Bytes prf_input = text("prf input");
+    gss_buffer_desc in = buffer(prf_input), out = GSS_C_EMPTY_BUFFER;
     CHECK(gss_pseudo_random(&minor, p.ini, GSS_C_PRF_KEY_FULL, &in, 32, &out) == GSS_S_UNAVAILABLE);
     CHECK(out.length == 0);
 }
