@@ -19,6 +19,7 @@
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -244,30 +245,34 @@ TEST_CASE("threads share credentials and a user file that is replaced under them
     Tally tally;
     std::atomic<int> running{thread_count};
     std::atomic<int> replaced_while_running{0};
+    std::atomic<int> replaced{0};
+    // Replacement g is due once g/70 of all handshakes are done; workers
+    // that get more than two replacements ahead wait for the replacer, so
+    // that all 50 land while they run, on a loaded machine too.
+    const long total = static_cast<long>(thread_count) * rounds;
+    const long step = std::max<long>(1, total / (replacements + 20));
 
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> workers;
     for (int t = 0; t < thread_count; ++t) {
         workers.emplace_back([&] {
             for (int i = 0; i < rounds; ++i) {
+                while (replaced.load() < replacements && tally.handshakes.load() > (replaced.load() + 2) * step)
+                    std::this_thread::sleep_for(std::chrono::microseconds(100));
                 if (!one_session(creds, target.name, tally))
                     break;
             }
             running.fetch_sub(1);
         });
     }
-    // Spread the replacements evenly over the run by progress: generation g
-    // is written once g/70 of all handshakes are done, so that all 50 land
-    // while the workers run, whatever the speed of the build (TSan, valgrind).
-    const long total = static_cast<long>(thread_count) * rounds;
     std::thread replacer([&] {
         for (int generation = 1; generation <= replacements; ++generation) {
-            const long due = total * generation / (replacements + 20);
-            while (tally.handshakes.load() + tally.failures.load() < due && running.load() > 0)
-                std::this_thread::sleep_for(std::chrono::microseconds(200));
+            while (tally.handshakes.load() + tally.failures.load() < generation * step && running.load() > 0)
+                std::this_thread::sleep_for(std::chrono::microseconds(100));
             write_user_file(g_user_file, generation);
             if (running.load() > 0)
                 replaced_while_running.fetch_add(1);
+            replaced.fetch_add(1);
         }
     });
     for (std::thread& w : workers)
