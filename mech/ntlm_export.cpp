@@ -29,6 +29,10 @@ ntlm::ExportedContext snapshot(ContextHandle& ctx) {
     e.recv_next = ctx.sequence.received.next();
     e.recv_seen = ctx.sequence.received.seen();
     const auto streams = ctx.protection().stream_positions();
+    if (streams.outgoing > ntlm::ExportedContext::max_stream_position ||
+        streams.incoming > ntlm::ExportedContext::max_stream_position)
+        throw GssError(GSS_S_UNAVAILABLE, Minor::export_stream_too_long,
+                       "an RC4 stream is past the position an import will replay");
     e.outgoing_stream = streams.outgoing;
     e.incoming_stream = streams.incoming;
     e.initiator_name = ctx.session.initiator;

@@ -43,8 +43,9 @@
 // The RC4 streams are carried as byte counts, not as S-box states: OpenSSL
 // 3 does not expose the state of a provider's RC4, so import re-keys each
 // handle from its seal key and discards that many keystream bytes. A count
-// above max_stream_position (2^40) is refused as malformed, so that a bad
-// token cannot keep import busy for long.
+// above max_stream_position (4 GiB, a few seconds of discarding) is refused
+// as malformed, so that a bad token cannot keep import busy; export refuses
+// such a context with GSS_S_UNAVAILABLE and Minor::export_stream_too_long.
 //
 // Import refuses anything else (wrong magic, version, OID, role, kind, a
 // truncated token or trailing bytes, a name that does not parse, a stream
@@ -64,7 +65,7 @@ namespace gssneg::ntlm {
 
 struct ExportedContext {
     static constexpr uint16_t current_version = 1;
-    static constexpr uint64_t max_stream_position = uint64_t{1} << 40;
+    static constexpr uint64_t max_stream_position = uint64_t{1} << 32;
 
     bool initiator = true;
     uint32_t negotiated_flags = 0;

@@ -95,6 +95,7 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::signing_not_negotiated: return "Integrity was not negotiated for this context";
     case Minor::bad_iov: return "IOV buffer layout is invalid";
     case Minor::bad_export_token: return "Exported context token is malformed or from another mechanism";
+    case Minor::export_stream_too_long: return "Context has protected too much data to be exported";
     case Minor::none:
     case Minor::base:
     case Minor::last_: break;

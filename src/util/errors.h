@@ -100,6 +100,7 @@ enum class Minor : OM_uint32 {
     signing_not_negotiated,
     bad_iov,
     bad_export_token,
+    export_stream_too_long,
 
     last_
 };

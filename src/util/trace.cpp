@@ -78,7 +78,20 @@ std::string format_line(std::string_view component, std::string_view message) {
     line.reserve(line.size() + component.size() + message.size() + 3);
     line += component;
     line += ": ";
-    for (const char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+    // Messages carry strings an unauthenticated peer chose (names, domains,
+    // AV pair values): every control byte is written as \xNN, so one event
+    // stays one line and no peer can forge lines or terminal escapes.
+    static constexpr std::string_view hex_digits = "0123456789abcdef";
+    for (const char c : message) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u != 0x7f) {
+            line += c;
+            continue;
+        }
+        line += "\\x";
+        line += hex_digits[u >> 4];
+        line += hex_digits[u & 0x0f];
+    }
     line += '\n';
     return line;
 }

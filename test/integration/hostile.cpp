@@ -927,13 +927,11 @@ TEST_CASE("the trace of the whole run holds no secret", "[hostile][trace]")
     }
 }
 
-// Known bug, hence "[!mayfail]" (reported, not counted as a failure): the
-// initiator's trace line for a CHALLENGE prints the TargetName exactly as
-// the peer sent it, control bytes and all, so an unauthenticated acceptor
-// can put arbitrary bytes, newlines included, into the host's trace (the
-// "TargetName overlapping TargetInfo" row shows it: the AV pairs' binary
-// bytes appear inside `target "..."`). Peer strings should be escaped.
-TEST_CASE("the trace holds only printable text", "[hostile][trace][!mayfail]")
+// Peer strings reach the trace (the CHALLENGE TargetName, the AUTHENTICATE
+// user and domain, AV pair values); rows such as "TargetName overlapping
+// TargetInfo" put binary bytes there. The trace must escape every control
+// byte, so each event stays one printable line.
+TEST_CASE("the trace holds only printable text", "[hostile][trace]")
 {
     std::ifstream f(g_trace_file);
     const std::string trace((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());

@@ -294,14 +294,14 @@ TEST_CASE("trace lines go to the file named by GSS_NEGOTIATE_TRACE", "[config][t
     CHECK(current_config()->trace == out.path());
     REQUIRE(gssneg::trace_enabled());
     gssneg::trace("ntlm", "first message");
-    gssneg::trace("spnego", "two\nlines");
+    gssneg::trace("spnego", "two\nlines\x1b[2J\x7f\\end");
 
     const auto lines = lines_of(out.read());
     REQUIRE(lines.size() == 3);
     CHECK(lines[0] == "earlier line");
     const std::string pid = std::to_string(::getpid());
     const std::regex first("gss-negotiate\\[" + pid + "\\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{3} ntlm: first message");
-    const std::regex second("gss-negotiate\\[" + pid + "\\] [0-9:.]{12} spnego: two lines");
+    const std::regex second("gss-negotiate\\[" + pid + "\\] [0-9:.]{12} spnego: two\\\\x0alines\\\\x1b\\[2J\\\\x7f\\\\end");
     CHECK(std::regex_match(lines[1], first));
     CHECK(std::regex_match(lines[2], second));
 }

@@ -322,6 +322,9 @@ TEST_CASE("malformed exported contexts are refused with bad_export_token", "[exp
     const SecureBytes good_s = e.serialize();
     const Bytes good(good_s.begin(), good_s.end());
     REQUIRE_NOTHROW(ExportedContext::parse(good));
+    Bytes at_limit = good;
+    at_limit[75] = 0x01;  // outgoing stream exactly 2^32: the largest accepted
+    CHECK(ExportedContext::parse(at_limit).outgoing_stream == ExportedContext::max_stream_position);
 
     struct Case {
         const char* name;
@@ -334,6 +337,9 @@ TEST_CASE("malformed exported contexts are refused with bad_export_token", "[exp
     };
     Bytes stream_too_far = good;
     stream_too_far[72] = 0x01;  // 2^56 bytes
+    Bytes stream_just_past = good;
+    stream_just_past[75] = 0x01;  // 2^32 + the original count
+    stream_just_past[79] |= 0x01;
     Bytes bad_kind = good;
     bad_kind[88 + 1] = 7;  // initiator name kind
     Bytes extra = good;
@@ -350,7 +356,8 @@ TEST_CASE("malformed exported contexts are refused with bad_export_token", "[exp
         {"role 3", patched(17, 3)},
         {"response kind 4", patched(38, 4)},
         {"MIC byte 2", patched(39, 2)},
-        {"stream position beyond 2^40", stream_too_far},
+        {"stream position 2^56", stream_too_far},
+        {"stream position just past 2^32", stream_just_past},
         {"name presence 2", patched(88, 2)},
         {"name kind 7", bad_kind},
         {"truncated in the key", Bytes(good.begin(), good.begin() + 50)},
