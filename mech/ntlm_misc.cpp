@@ -91,7 +91,8 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_mech_for_saslname(OM_uint32* minor_status, c
 GSSNEG_EXPORT OM_uint32 gss_internal_release_oid(OM_uint32* minor_status, gss_OID* oid_ptr) {
     if (minor_status != nullptr) *minor_status = 0;
     if (oid_ptr == nullptr || *oid_ptr == GSS_C_NO_OID) return GSS_S_CONTINUE_NEEDED;
-    for (const gss_OID ours : {&oid::ntlm, &oid::nt_user_name, &oid::nt_hostbased_service, &oid::nt_anonymous}) {
+    for (const gss_OID ours : {&oid::ntlm, &oid::spnego, &oid::krb5, &oid::nt_user_name, &oid::nt_hostbased_service,
+                               &oid::nt_anonymous}) {
         if (*oid_ptr == ours) {
             *oid_ptr = GSS_C_NO_OID;
             return GSS_S_COMPLETE;

@@ -9,6 +9,9 @@ constexpr void* bytes(const char* s) { return const_cast<char*>(s); }
 }  // namespace
 
 gss_OID_desc ntlm = {GSSNEG_NTLM_OID_LENGTH, bytes(GSSNEG_NTLM_OID_BYTES)};
+gss_OID_desc spnego = {GSSNEG_SPNEGO_OID_LENGTH, bytes(GSSNEG_SPNEGO_OID_BYTES)};
+// 1.2.840.113554.1.2.2 (RFC 1964)
+gss_OID_desc krb5 = {9, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02")};
 // RFC 2744 4: 1.2.840.113554.1.2.1.{1,2,3,4}
 gss_OID_desc nt_user_name = {10, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x01")};
 gss_OID_desc nt_machine_uid_name = {10, bytes("\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x02")};
@@ -30,6 +33,7 @@ gss_OID_desc sasl_ssf = {GSSNEG_SEC_CONTEXT_SASL_SSF_OID_LENGTH, bytes(GSSNEG_SE
 namespace ma {
 gss_OID_desc mech_concrete = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x01")};
 gss_OID_desc mech_nego = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x04")};
+gss_OID_desc itok_framed = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x09")};
 gss_OID_desc deprecated = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x07")};
 gss_OID_desc not_dflt_mech = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x08")};
 gss_OID_desc auth_init = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x0a")};

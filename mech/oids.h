@@ -7,6 +7,8 @@
 namespace gssneg::mech::oid {
 
 extern gss_OID_desc ntlm;
+extern gss_OID_desc spnego;
+extern gss_OID_desc krb5;
 extern gss_OID_desc nt_user_name;
 extern gss_OID_desc nt_machine_uid_name;
 extern gss_OID_desc nt_string_uid_name;
@@ -36,6 +38,7 @@ extern gss_OID_desc ctx_trans;
 extern gss_OID_desc not_dflt_mech;
 extern gss_OID_desc deprecated;
 extern gss_OID_desc mech_nego;
+extern gss_OID_desc itok_framed;
 }  // namespace ma
 
 }  // namespace gssneg::mech::oid

@@ -33,6 +33,7 @@ constexpr const char* env_config = "GSS_NEGOTIATE_CONFIG";
 constexpr const char* env_lm_compat = "LM_COMPAT_LEVEL";
 constexpr const char* env_user_file = "NTLM_USER_FILE";
 constexpr const char* env_trace = "GSS_NEGOTIATE_TRACE";
+constexpr const char* env_nego_mechs = "GSS_NEGOTIATE_MECHS";
 
 using Notes = std::vector<std::string>;
 
@@ -75,6 +76,28 @@ std::string quoted(std::string_view s) {
     return out;
 }
 
+// "kerberos ntlm", "ntlm,kerberos", "ntlm": each mechanism at most once.
+std::optional<std::vector<Config::NegoMech>> parse_nego_mechs(std::string_view s) {
+    std::vector<Config::NegoMech> mechs;
+    size_t pos = 0;
+    while (pos < s.size()) {
+        const size_t end = std::min(s.find_first_of(", \t", pos), s.size());
+        const std::string_view word = s.substr(pos, end - pos);
+        pos = end + 1;
+        if (word.empty()) continue;
+        Config::NegoMech mech;
+        if (iequals_ascii(word, "kerberos") || iequals_ascii(word, "krb5"))
+            mech = Config::NegoMech::kerberos;
+        else if (iequals_ascii(word, "ntlm"))
+            mech = Config::NegoMech::ntlm;
+        else
+            return std::nullopt;
+        if (std::find(mechs.begin(), mechs.end(), mech) != mechs.end()) return std::nullopt;
+        mechs.push_back(mech);
+    }
+    return mechs;
+}
+
 // Applies one "key = value" pair; returns a description of a bad value.
 std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::string_view value, Notes& notes) {
     std::string* text_option = nullptr;
@@ -102,6 +125,10 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
         const auto flag = parse_bool(value);
         if (!flag) return std::string(key) + " must be yes or no, not " + quoted(value);
         (iequals_ascii(key, "allow_anonymous") ? cfg.allow_anonymous : cfg.require_mic) = *flag;
+    } else if (iequals_ascii(key, "negotiate_mechs")) {
+        auto mechs = parse_nego_mechs(value);
+        if (!mechs) return "negotiate_mechs must list kerberos and/or ntlm, not " + quoted(value);
+        cfg.negotiate_mechs = std::move(*mechs);
     } else {
         notes.push_back("unknown option " + quoted(key) + " ignored");
     }
@@ -140,6 +167,12 @@ void apply_environment_noting(Config& cfg, Notes& notes) {
     }
     if (const char* path = std::getenv(env_user_file)) cfg.user_file = path;
     if (const char* dest = std::getenv(env_trace)) cfg.trace = dest;
+    if (const char* mechs = std::getenv(env_nego_mechs)) {
+        if (auto parsed = parse_nego_mechs(mechs))
+            cfg.negotiate_mechs = std::move(*parsed);
+        else
+            notes.push_back(std::string(env_nego_mechs) + "=" + quoted(mechs) + " is not a list of kerberos and ntlm, ignored");
+    }
 }
 
 std::string host_name() {
@@ -265,13 +298,14 @@ private:
 
     bool same_environment() const noexcept {
         return m_lm_compat.matches(std::getenv(env_lm_compat)) && m_user_file.matches(std::getenv(env_user_file)) &&
-               m_trace.matches(std::getenv(env_trace));
+               m_trace.matches(std::getenv(env_trace)) && m_nego_mechs.matches(std::getenv(env_nego_mechs));
     }
 
     void remember_environment() {
         m_lm_compat.assign(std::getenv(env_lm_compat));
         m_user_file.assign(std::getenv(env_user_file));
         m_trace.assign(std::getenv(env_trace));
+        m_nego_mechs.assign(std::getenv(env_nego_mechs));
     }
 
     std::mutex m_mutex;
@@ -283,6 +317,7 @@ private:
     EnvValue m_lm_compat;
     EnvValue m_user_file;
     EnvValue m_trace;
+    EnvValue m_nego_mechs;
 };
 
 }  // namespace

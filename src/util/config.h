@@ -17,12 +17,15 @@
 //   context_lifetime                          36000 seconds (10 h, as Windows' default)
 //   allow_anonymous                           no       (acceptor accepts anonymous logons)
 //   require_mic                               no       (acceptor refuses clients without a MIC)
+//   negotiate_mechs     GSS_NEGOTIATE_MECHS   "kerberos ntlm" (what Negotiate offers and accepts,
+//                                                      in order of preference; commas or spaces)
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gssneg {
 
@@ -38,6 +41,9 @@ struct Config {
     uint32_t context_lifetime = 36000;
     bool allow_anonymous = false;
     bool require_mic = false;
+    // Negotiate's sub-mechanisms in order of preference.
+    enum class NegoMech { kerberos, ntlm };
+    std::vector<NegoMech> negotiate_mechs{NegoMech::kerberos, NegoMech::ntlm};
 
     // Parses options-file text over the defaults held by *this; throws
     // GssError(GSS_S_FAILURE, bad_config) naming the line for a bad value

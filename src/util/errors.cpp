@@ -96,6 +96,14 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::bad_iov: return "IOV buffer layout is invalid";
     case Minor::bad_export_token: return "Exported context token is malformed or from another mechanism";
     case Minor::export_stream_too_long: return "Context has protected too much data to be exported";
+    case Minor::spnego_rejected: return "The peer rejected the Negotiate exchange";
+    case Minor::spnego_no_common_mech: return "No mechanism offered by the initiator is acceptable here";
+    case Minor::spnego_no_usable_mech: return "Negotiate has no mechanism with usable credentials";
+    case Minor::spnego_unexpected_mech: return "The peer selected a mechanism that was not offered";
+    case Minor::spnego_mech_list_mic_missing: return "The peer did not send the required mechListMIC";
+    case Minor::spnego_mech_list_mic_mismatch: return "The mechListMIC does not verify: the mechanism list was altered";
+    case Minor::spnego_unexpected_token: return "Negotiate token does not fit the state of the exchange";
+    case Minor::kerberos_unavailable: return "Kerberos is not available (the mechglue library is not loaded)";
     case Minor::none:
     case Minor::base:
     case Minor::last_: break;

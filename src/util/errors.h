@@ -102,6 +102,16 @@ enum class Minor : OM_uint32 {
     bad_export_token,
     export_stream_too_long,
 
+    // Negotiate
+    spnego_rejected,
+    spnego_no_common_mech,
+    spnego_no_usable_mech,
+    spnego_unexpected_mech,
+    spnego_mech_list_mic_missing,
+    spnego_mech_list_mic_mismatch,
+    spnego_unexpected_token,
+    kerberos_unavailable,
+
     last_
 };
 

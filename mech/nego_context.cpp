@@ -1,0 +1,451 @@
+// Negotiate's security contexts: the interposer's init/accept, and every
+// call on an established context, which goes straight to the chosen
+// mechanism (STYLE.md 7).
+
+#include "mech/guard.h"
+#include "mech/nego.h"
+#include "mech/oids.h"
+#include "util/trace.h"
+
+#include <cstring>
+
+using namespace gssneg;
+using namespace gssneg::mech;
+
+namespace {
+
+gss_OID mech_oid_of(const MechSub& sub) {
+    return sub.via_mechglue() ? &oid::krb5 : &oid::ntlm;
+}
+
+// The chosen mechanism's context, for a call that needs an established one.
+MechSub& established_sub(gss_ctx_id_t handle) {
+    NegoContextHandle* ctx = nego_context_of(handle);
+    if (!ctx->established) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
+    return *ctx->established;
+}
+
+const krb5::MechglueTable& table() {
+    const krb5::MechglueTable* t = krb5::mechglue();
+    if (t == nullptr) throw GssError(GSS_S_UNAVAILABLE, Minor::kerberos_unavailable);
+    return *t;
+}
+
+// Calls the chosen mechanism: ours(handle) for NTLM (this module's entry
+// points), theirs(table, handle) for Kerberos through the mechglue.
+template <typename Ours, typename Theirs>
+OM_uint32 forward(gss_ctx_id_t handle, Ours&& ours, Theirs&& theirs) {
+    MechSub& sub = established_sub(handle);
+    if (sub.via_mechglue()) return theirs(table(), sub.handle());
+    return ours(sub.handle());
+}
+
+// Hands a sub-mechanism's failure to the caller: its minor code, and a
+// detail for gss_display_status when the code is this module's.
+OM_uint32 report(OM_uint32* minor_status, const spnego::NegoStep& s) {
+    if (minor_status != nullptr) *minor_status = s.minor;
+    if (is_our_minor(s.minor) && !s.detail.empty()) remember_detail(s.minor, s.detail);
+    if (trace_enabled()) trace("negotiate", "failed: " + s.detail);
+    return s.major;
+}
+
+void finish(NegoContextHandle& ctx, OM_uint32* ret_flags, OM_uint32* time_rec, gss_OID* actual_mech) {
+    std::unique_ptr<spnego::SubMechanism> sub = ctx.negotiator->take_sub();
+    ctx.established.reset(static_cast<MechSub*>(sub.release()));
+    ctx.ret_flags = ctx.established->flags();
+    if (ret_flags != nullptr) *ret_flags = ctx.ret_flags;
+    if (actual_mech != nullptr) *actual_mech = mech_oid_of(*ctx.established);
+    if (time_rec != nullptr) {
+        OM_uint32 minor = 0;
+        OM_uint32 t = 0;
+        const MechSub& s = *ctx.established;
+        const OM_uint32 major =
+            s.via_mechglue() ? table().context_time(&minor, s.handle(), &t) : gss_context_time(&minor, s.handle(), &t);
+        *time_rec = GSS_ERROR(major) ? 0 : t;
+    }
+    if (trace_enabled())
+        trace("negotiate", std::string(ctx.initiator ? "initiator" : "acceptor") + " established over " +
+                               spnego::mech_name(ctx.established->mech()));
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gssi_init_sec_context(OM_uint32* minor_status, gss_cred_id_t claimant_cred_handle,
+                                              gss_ctx_id_t* context_handle, gss_name_t target_name, gss_OID,
+                                              OM_uint32 req_flags, OM_uint32,
+                                              gss_channel_bindings_t input_chan_bindings, gss_buffer_t input_token,
+                                              gss_OID* actual_mech_type, gss_buffer_t output_token,
+                                              OM_uint32* ret_flags, OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (context_handle == nullptr || output_token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_token);
+        if (actual_mech_type != nullptr) *actual_mech_type = &oid::spnego;
+        if (ret_flags != nullptr) *ret_flags = 0;
+        if (time_rec != nullptr) *time_rec = 0;
+
+        std::unique_ptr<NegoContextHandle> fresh;
+        NegoContextHandle* ctx;
+        if (*context_handle == GSS_C_NO_CONTEXT) {
+            fresh = std::make_unique<NegoContextHandle>();
+            fresh->initiator = true;
+            NegoCredHandle* cred =
+                claimant_cred_handle == GSS_C_NO_CREDENTIAL ? nullptr : nego_cred_of(claimant_cred_handle);
+            const NegoNameHandle* target = target_name == GSS_C_NO_NAME ? nullptr : nego_name_of(target_name);
+            fresh->factory = std::make_unique<NegoFactory>(true, cred, target, req_flags, fresh->call);
+            fresh->negotiator =
+                std::make_unique<spnego::Negotiator>(spnego::Negotiator::Role::initiator, *fresh->factory);
+            ctx = fresh.get();
+        } else {
+            ctx = nego_context_of(*context_handle);
+            if (!ctx->initiator) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+        }
+        ctx->call.bindings = input_chan_bindings;
+        const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
+        // A reject token goes to the peer even when the call fails.
+        set_buffer(output_token, ByteView(s.token));
+        if (GSS_ERROR(s.major)) return report(minor_status, s);
+        if (fresh) *context_handle = reinterpret_cast<gss_ctx_id_t>(fresh.release());
+        if (s.major == GSS_S_COMPLETE) finish(*ctx, ret_flags, time_rec, actual_mech_type);
+        return s.major;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_accept_sec_context(OM_uint32* minor_status, gss_ctx_id_t* context_handle,
+                                                gss_cred_id_t verifier_cred_handle, gss_buffer_t input_token,
+                                                gss_channel_bindings_t input_chan_bindings, gss_name_t* src_name,
+                                                gss_OID* mech_type, gss_buffer_t output_token,
+                                                OM_uint32* ret_flags, OM_uint32* time_rec,
+                                                gss_cred_id_t* delegated_cred_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (context_handle == nullptr || output_token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_token);
+        if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
+        if (mech_type != nullptr) *mech_type = &oid::spnego;
+        if (ret_flags != nullptr) *ret_flags = 0;
+        if (time_rec != nullptr) *time_rec = 0;
+        if (delegated_cred_handle != nullptr) *delegated_cred_handle = GSS_C_NO_CREDENTIAL;
+
+        std::unique_ptr<NegoContextHandle> fresh;
+        NegoContextHandle* ctx;
+        if (*context_handle == GSS_C_NO_CONTEXT) {
+            fresh = std::make_unique<NegoContextHandle>();
+            fresh->initiator = false;
+            NegoCredHandle* cred =
+                verifier_cred_handle == GSS_C_NO_CREDENTIAL ? nullptr : nego_cred_of(verifier_cred_handle);
+            fresh->factory = std::make_unique<NegoFactory>(false, cred, nullptr, 0, fresh->call);
+            fresh->negotiator =
+                std::make_unique<spnego::Negotiator>(spnego::Negotiator::Role::acceptor, *fresh->factory);
+            ctx = fresh.get();
+        } else {
+            ctx = nego_context_of(*context_handle);
+            if (ctx->initiator) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+        }
+        ctx->call.bindings = input_chan_bindings;
+        const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
+        set_buffer(output_token, ByteView(s.token));
+        if (GSS_ERROR(s.major)) return report(minor_status, s);
+        if (fresh) *context_handle = reinterpret_cast<gss_ctx_id_t>(fresh.release());
+        if (s.major != GSS_S_COMPLETE) return s.major;
+
+        finish(*ctx, ret_flags, time_rec, mech_type);
+        if (src_name != nullptr) {
+            if (auto name = ctx->established->take_src_name())
+                *src_name = reinterpret_cast<gss_name_t>(name.release());
+        }
+        // A Kerberos credential the initiator delegated: a mechglue
+        // credential of the krb5 mechanism. The mechglue hands it to the
+        // application as it is, since its mechanism is not SPNEGO
+        // (g_accept_sec_context.c).
+        const gss_cred_id_t delegated = ctx->established->take_delegated();
+        if (delegated != GSS_C_NO_CREDENTIAL) {
+            if (delegated_cred_handle != nullptr && (ctx->ret_flags & GSS_C_DELEG_FLAG)) {
+                *delegated_cred_handle = delegated;
+            } else {
+                krb5::MechCred drop(delegated);
+            }
+        }
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_delete_sec_context(OM_uint32* minor_status, gss_ctx_id_t* context_handle,
+                                                gss_buffer_t output_token) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        clear_buffer(output_token);
+        if (context_handle == nullptr || *context_handle == GSS_C_NO_CONTEXT) return GSS_S_COMPLETE;
+        delete nego_context_of(*context_handle);
+        *context_handle = GSS_C_NO_CONTEXT;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_process_context_token(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                                   gss_buffer_t token) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle, [&](gss_ctx_id_t h) { return gss_process_context_token(minor_status, h, token); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) { return t.process_context_token(minor_status, h, token); });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_context_time(OM_uint32* minor_status, gss_ctx_id_t context_handle, OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle, [&](gss_ctx_id_t h) { return gss_context_time(minor_status, h, time_rec); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) { return t.context_time(minor_status, h, time_rec); });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_inquire_context(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                             gss_name_t* src_name, gss_name_t* targ_name, OM_uint32* lifetime_rec,
+                                             gss_OID* mech_type, OM_uint32* ctx_flags, int* locally_initiated,
+                                             int* open) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
+        if (targ_name != nullptr) *targ_name = GSS_C_NO_NAME;
+        NegoContextHandle* ctx = nego_context_of(context_handle);
+        if (!ctx->established) {
+            // Still negotiating: SPNEGO, not open, the target if known.
+            if (targ_name != nullptr && ctx->factory && ctx->factory->target() != nullptr)
+                *targ_name = reinterpret_cast<gss_name_t>(copy_name(*ctx->factory->target()).release());
+            if (lifetime_rec != nullptr) *lifetime_rec = 0;
+            if (mech_type != nullptr) *mech_type = &oid::spnego;
+            if (ctx_flags != nullptr) *ctx_flags = 0;
+            if (locally_initiated != nullptr) *locally_initiated = ctx->initiator ? 1 : 0;
+            if (open != nullptr) *open = 0;
+            return GSS_S_COMPLETE;
+        }
+        const MechSub& sub = *ctx->established;
+        gss_name_t src = GSS_C_NO_NAME;
+        gss_name_t targ = GSS_C_NO_NAME;
+        OM_uint32 major;
+        if (sub.via_mechglue()) {
+            const krb5::MechglueTable& t = table();
+            major = t.inquire_context(minor_status, sub.handle(), src_name != nullptr ? &src : nullptr,
+                                      targ_name != nullptr ? &targ : nullptr, lifetime_rec, nullptr, ctx_flags,
+                                      locally_initiated, open);
+            krb5::MechName src_owned(src);
+            krb5::MechName targ_owned(targ);
+            if (GSS_ERROR(major)) return major;
+            if (src_owned) {
+                auto n = std::make_unique<NegoNameHandle>();
+                n->krb5 = std::move(src_owned);
+                *src_name = reinterpret_cast<gss_name_t>(n.release());
+            }
+            if (targ_owned) {
+                auto n = std::make_unique<NegoNameHandle>();
+                n->krb5 = std::move(targ_owned);
+                *targ_name = reinterpret_cast<gss_name_t>(n.release());
+            }
+        } else {
+            major = gss_inquire_context(minor_status, sub.handle(), src_name != nullptr ? &src : nullptr,
+                                        targ_name != nullptr ? &targ : nullptr, lifetime_rec, nullptr, ctx_flags,
+                                        locally_initiated, open);
+            std::unique_ptr<NameHandle> src_owned(src == GSS_C_NO_NAME ? nullptr : name_of(src));
+            std::unique_ptr<NameHandle> targ_owned(targ == GSS_C_NO_NAME ? nullptr : name_of(targ));
+            if (GSS_ERROR(major)) return major;
+            if (src_owned) {
+                auto n = std::make_unique<NegoNameHandle>();
+                n->ntlm = src_owned->name;
+                *src_name = reinterpret_cast<gss_name_t>(n.release());
+            }
+            if (targ_owned) {
+                auto n = std::make_unique<NegoNameHandle>();
+                n->ntlm = targ_owned->name;
+                *targ_name = reinterpret_cast<gss_name_t>(n.release());
+            }
+        }
+        // RFC 2744 5.33 and MIT's SPNEGO: the mechanism actually in use.
+        if (mech_type != nullptr) *mech_type = mech_oid_of(sub);
+        return major;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_inquire_sec_context_by_oid(OM_uint32* minor_status, const gss_ctx_id_t context_handle,
+                                                        const gss_OID desired_object, gss_buffer_set_t* data_set) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (data_set == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *data_set = GSS_C_NO_BUFFER_SET;
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) { return gss_inquire_sec_context_by_oid(minor_status, h, desired_object, data_set); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.inquire_sec_context_by_oid(minor_status, h, desired_object, data_set);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_set_sec_context_option(OM_uint32* minor_status, gss_ctx_id_t* context_handle,
+                                                    const gss_OID desired_object, const gss_buffer_t value) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (context_handle == nullptr || *context_handle == GSS_C_NO_CONTEXT)
+            throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option, "no Negotiate options before a context");
+        MechSub& sub = established_sub(*context_handle);
+        gss_ctx_id_t h = sub.handle();
+        const OM_uint32 major = sub.via_mechglue()
+                                    ? table().set_sec_context_option(minor_status, &h, desired_object, value)
+                                    : gss_set_sec_context_option(minor_status, &h, desired_object, value);
+        return major;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_get_mic(OM_uint32* minor_status, gss_ctx_id_t context_handle, gss_qop_t qop_req,
+                                     gss_buffer_t message_buffer, gss_buffer_t message_token) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) { return gss_get_mic(minor_status, h, qop_req, message_buffer, message_token); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.get_mic(minor_status, h, qop_req, message_buffer, message_token);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_verify_mic(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                        gss_buffer_t message_buffer, gss_buffer_t message_token,
+                                        gss_qop_t* qop_state) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) { return gss_verify_mic(minor_status, h, message_buffer, message_token, qop_state); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.verify_mic(minor_status, h, message_buffer, message_token, qop_state);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_wrap(OM_uint32* minor_status, gss_ctx_id_t context_handle, int conf_req_flag,
+                                  gss_qop_t qop_req, gss_buffer_t input_message_buffer, int* conf_state,
+                                  gss_buffer_t output_message_buffer) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) {
+                return gss_wrap(minor_status, h, conf_req_flag, qop_req, input_message_buffer, conf_state,
+                                output_message_buffer);
+            },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.wrap(minor_status, h, conf_req_flag, qop_req, input_message_buffer, conf_state,
+                              output_message_buffer);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_unwrap(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                    gss_buffer_t input_message_buffer, gss_buffer_t output_message_buffer,
+                                    int* conf_state, gss_qop_t* qop_state) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) {
+                return gss_unwrap(minor_status, h, input_message_buffer, output_message_buffer, conf_state, qop_state);
+            },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.unwrap(minor_status, h, input_message_buffer, output_message_buffer, conf_state, qop_state);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_wrap_size_limit(OM_uint32* minor_status, gss_ctx_id_t context_handle, int conf_req_flag,
+                                             gss_qop_t qop_req, OM_uint32 req_output_size,
+                                             OM_uint32* max_input_size) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) {
+                return gss_wrap_size_limit(minor_status, h, conf_req_flag, qop_req, req_output_size, max_input_size);
+            },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.wrap_size_limit(minor_status, h, conf_req_flag, qop_req, req_output_size, max_input_size);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_wrap_iov(OM_uint32* minor_status, gss_ctx_id_t context_handle, int conf_req_flag,
+                                      gss_qop_t qop_req, int* conf_state, gss_iov_buffer_desc* iov, int iov_count) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) { return gss_wrap_iov(minor_status, h, conf_req_flag, qop_req, conf_state, iov, iov_count); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.wrap_iov(minor_status, h, conf_req_flag, qop_req, conf_state, iov, iov_count);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_unwrap_iov(OM_uint32* minor_status, gss_ctx_id_t context_handle, int* conf_state,
+                                        gss_qop_t* qop_state, gss_iov_buffer_desc* iov, int iov_count) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) { return gss_unwrap_iov(minor_status, h, conf_state, qop_state, iov, iov_count); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.unwrap_iov(minor_status, h, conf_state, qop_state, iov, iov_count);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_wrap_iov_length(OM_uint32* minor_status, gss_ctx_id_t context_handle, int conf_req_flag,
+                                             gss_qop_t qop_req, int* conf_state, gss_iov_buffer_desc* iov,
+                                             int iov_count) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) {
+                return gss_wrap_iov_length(minor_status, h, conf_req_flag, qop_req, conf_state, iov, iov_count);
+            },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.wrap_iov_length(minor_status, h, conf_req_flag, qop_req, conf_state, iov, iov_count);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_get_mic_iov(OM_uint32* minor_status, gss_ctx_id_t context_handle, gss_qop_t qop_req,
+                                         gss_iov_buffer_desc* iov, int iov_count) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle, [&](gss_ctx_id_t h) { return gss_get_mic_iov(minor_status, h, qop_req, iov, iov_count); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.get_mic_iov(minor_status, h, qop_req, iov, iov_count);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_get_mic_iov_length(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                                gss_qop_t qop_req, gss_iov_buffer_desc* iov, int iov_count) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) { return gss_get_mic_iov_length(minor_status, h, qop_req, iov, iov_count); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.get_mic_iov_length(minor_status, h, qop_req, iov, iov_count);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_verify_mic_iov(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                            gss_qop_t* qop_state, gss_iov_buffer_desc* iov, int iov_count) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) { return gss_verify_mic_iov(minor_status, h, qop_state, iov, iov_count); },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.verify_mic_iov(minor_status, h, qop_state, iov, iov_count);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_pseudo_random(OM_uint32* minor_status, gss_ctx_id_t context_handle, int prf_key,
+                                           const gss_buffer_t prf_in, ssize_t desired_output_len,
+                                           gss_buffer_t prf_out) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) {
+                return gss_pseudo_random(minor_status, h, prf_key, prf_in, desired_output_len, prf_out);
+            },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.pseudo_random(minor_status, h, prf_key, prf_in, desired_output_len, prf_out);
+            });
+    });
+}

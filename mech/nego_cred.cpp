@@ -1,0 +1,384 @@
+// Negotiate's credentials and names: a Negotiate credential holds a krb5
+// credential (mechglue) and an NTLM credential (this module), either of
+// which may be missing; a Negotiate name holds the application's name and
+// its forms in each mechanism.
+
+#include "gss-negotiate/gss_negotiate.h"
+#include "mech/guard.h"
+#include "mech/nego.h"
+#include "mech/ntlm_entry.h"
+#include "mech/oids.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+using namespace gssneg;
+using namespace gssneg::mech;
+
+namespace {
+
+const krb5::MechglueTable* table_or_null() { return krb5::mechglue(); }
+
+std::string ntlm_failure(OM_uint32 minor) {
+    const std::string detail = recall_detail(minor);
+    const char* text = minor_text(minor);
+    return !detail.empty() ? detail : std::string(text != nullptr ? text : "NTLM credential unavailable");
+}
+
+// Keys of the NTLM credential store (gss_negotiate.h); "password" serves
+// both mechanisms.
+bool is_ntlm_key(std::string_view key) {
+    return key == GSSNEG_CRED_STORE_USER_FILE || key == GSSNEG_CRED_STORE_NT_HASH || key == GSSNEG_CRED_STORE_DOMAIN ||
+           key == GSSNEG_CRED_STORE_WORKSTATION;
+}
+
+bool is_krb5_key(std::string_view key) {
+    // MIT's krb5 mechanism (doc/appdev/gssapi.rst, "Credential store
+    // extensions").
+    return key == "ccache" || key == "client_keytab" || key == "keytab" || key == "rcache" || key == "verify" ||
+           key == "password";
+}
+
+struct SplitStore {
+    std::vector<gss_key_value_element_desc> krb5;
+    std::vector<gss_key_value_element_desc> ntlm;
+    gss_key_value_set_desc krb5_set{0, nullptr};
+    gss_key_value_set_desc ntlm_set{0, nullptr};
+};
+
+void split_store(gss_const_key_value_set_t store, SplitStore& out) {
+    if (store == GSS_C_NO_CRED_STORE) return;
+    for (OM_uint32 i = 0; i < store->count; ++i) {
+        const gss_key_value_element_desc& e = store->elements[i];
+        if (e.key == nullptr) continue;
+        const std::string_view key = e.key;
+        const bool krb = is_krb5_key(key);
+        const bool ntlm = is_ntlm_key(key) || key == GSSNEG_CRED_STORE_PASSWORD;
+        if (!krb && !ntlm) throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, e.key);
+        if (krb) out.krb5.push_back(e);
+        if (ntlm) out.ntlm.push_back(e);
+    }
+    out.krb5_set = {static_cast<OM_uint32>(out.krb5.size()), out.krb5.data()};
+    out.ntlm_set = {static_cast<OM_uint32>(out.ntlm.size()), out.ntlm.data()};
+}
+
+enum class Source { plain, store, password };
+
+OM_uint32 acquire(gss_name_t desired_name, OM_uint32 time_req, gss_cred_usage_t usage, Source source,
+                  gss_const_key_value_set_t store, const gss_buffer_t password, gss_cred_id_t* output_cred_handle,
+                  gss_OID_set* actual_mechs, OM_uint32* time_rec) {
+    if (output_cred_handle == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+    *output_cred_handle = GSS_C_NO_CREDENTIAL;
+    if (actual_mechs != nullptr) *actual_mechs = GSS_C_NO_OID_SET;
+    if (time_rec != nullptr) *time_rec = 0;
+    if (usage != GSS_C_INITIATE && usage != GSS_C_ACCEPT && usage != GSS_C_BOTH)
+        throw GssError(GSS_S_FAILURE, Minor::cred_usage_mismatch, "unknown credential usage");
+
+    NegoNameHandle* name = desired_name == GSS_C_NO_NAME ? nullptr : nego_name_of(desired_name);
+    SplitStore split;
+    if (source == Source::store) split_store(store, split);
+
+    auto cred = std::make_unique<NegoCredHandle>();
+    cred->usage = usage;
+
+    if (const krb5::MechglueTable* t = table_or_null()) {
+        std::string why;
+        gss_name_t krb_name = name != nullptr ? krb5_name_of(*name, why) : GSS_C_NO_NAME;
+        if (name != nullptr && krb_name == GSS_C_NO_NAME) {
+            cred->krb5_missing = "the name has no Kerberos form: " + why;
+        } else {
+            OM_uint32 minor = 0;
+            OM_uint32 major;
+            if (source == Source::store)
+                major = t->acquire_cred_from(&minor, krb_name, time_req, krb5::krb5_oid_set(), usage, &split.krb5_set,
+                                             cred->krb5.out(), nullptr, nullptr);
+            else if (source == Source::password)
+                major = t->acquire_cred_with_password(&minor, krb_name, password, time_req, krb5::krb5_oid_set(),
+                                                      usage, cred->krb5.out(), nullptr, nullptr);
+            else
+                major = t->acquire_cred(&minor, krb_name, time_req, krb5::krb5_oid_set(), usage, cred->krb5.out(),
+                                        nullptr, nullptr);
+            if (GSS_ERROR(major)) cred->krb5_missing = krb5::describe_status(major, minor);
+        }
+    } else {
+        cred->krb5_missing = "the mechglue is not loaded";
+    }
+
+    // This module's NTLM entry points (nego.h).
+    std::unique_ptr<NameHandle> ntlm_name = name != nullptr ? ntlm_name_of(*name) : nullptr;
+    if (name != nullptr && !ntlm_name) {
+        cred->ntlm_missing = "the name has no NTLM form";
+    } else {
+        const gss_name_t n = reinterpret_cast<gss_name_t>(ntlm_name.get());
+        gss_cred_id_t c = GSS_C_NO_CREDENTIAL;
+        OM_uint32 minor = 0;
+        OM_uint32 major;
+        if (source == Source::store)
+            major = gss_acquire_cred_from(&minor, n, time_req, GSS_C_NO_OID_SET, usage, &split.ntlm_set, &c, nullptr,
+                                          nullptr);
+        else if (source == Source::password)
+            major = gssspi_acquire_cred_with_password(&minor, n, password, time_req, GSS_C_NO_OID_SET, usage, &c,
+                                                      nullptr, nullptr);
+        else
+            major = gss_acquire_cred(&minor, n, time_req, GSS_C_NO_OID_SET, usage, &c, nullptr, nullptr);
+        if (GSS_ERROR(major))
+            cred->ntlm_missing = ntlm_failure(minor);
+        else
+            cred->ntlm.reset(cred_of(c));
+    }
+
+    if (!cred->krb5 && !cred->ntlm)
+        throw GssError(GSS_S_NO_CRED, Minor::spnego_no_usable_mech,
+                       "Kerberos: " + cred->krb5_missing + "; NTLM: " + cred->ntlm_missing);
+    if (actual_mechs != nullptr) *actual_mechs = make_oid_set({&oid::spnego});
+    if (time_rec != nullptr) *time_rec = GSS_C_INDEFINITE;
+    *output_cred_handle = reinterpret_cast<gss_cred_id_t>(cred.release());
+    return GSS_S_COMPLETE;
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gssi_acquire_cred(OM_uint32* minor_status, gss_name_t desired_name, OM_uint32 time_req,
+                                          gss_OID_set, gss_cred_usage_t cred_usage, gss_cred_id_t* output_cred_handle,
+                                          gss_OID_set* actual_mechs, OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return acquire(desired_name, time_req, cred_usage, Source::plain, GSS_C_NO_CRED_STORE, GSS_C_NO_BUFFER,
+                       output_cred_handle, actual_mechs, time_rec);
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_acquire_cred_from(OM_uint32* minor_status, gss_name_t desired_name, OM_uint32 time_req,
+                                               gss_OID_set, gss_cred_usage_t cred_usage,
+                                               gss_const_key_value_set_t cred_store,
+                                               gss_cred_id_t* output_cred_handle, gss_OID_set* actual_mechs,
+                                               OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return acquire(desired_name, time_req, cred_usage, Source::store, cred_store, GSS_C_NO_BUFFER,
+                       output_cred_handle, actual_mechs, time_rec);
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_acquire_cred_with_password(OM_uint32* minor_status, const gss_name_t desired_name,
+                                                        const gss_buffer_t password, OM_uint32 time_req,
+                                                        const gss_OID_set, int cred_usage,
+                                                        gss_cred_id_t* output_cred_handle, gss_OID_set* actual_mechs,
+                                                        OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (password == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+        if (desired_name == GSS_C_NO_NAME) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "a password needs a user name");
+        return acquire(desired_name, time_req, cred_usage, Source::password, GSS_C_NO_CRED_STORE, password,
+                       output_cred_handle, actual_mechs, time_rec);
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_release_cred(OM_uint32* minor_status, gss_cred_id_t* cred_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (cred_handle == nullptr || *cred_handle == GSS_C_NO_CREDENTIAL) return GSS_S_COMPLETE;
+        delete nego_cred_of(*cred_handle);
+        *cred_handle = GSS_C_NO_CREDENTIAL;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_inquire_cred(OM_uint32* minor_status, gss_cred_id_t cred_handle, gss_name_t* name,
+                                          OM_uint32* lifetime, gss_cred_usage_t* cred_usage,
+                                          gss_OID_set* mechanisms) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (name != nullptr) *name = GSS_C_NO_NAME;
+        if (mechanisms != nullptr) *mechanisms = GSS_C_NO_OID_SET;
+        const NegoCredHandle* cred = nego_cred_of(cred_handle);
+        if (name != nullptr) {
+            auto n = std::make_unique<NegoNameHandle>();
+            if (cred->krb5) {
+                OM_uint32 minor = 0;
+                if (!GSS_ERROR(krb5::mechglue()->inquire_cred(&minor, cred->krb5.get(), n->krb5.out(), nullptr,
+                                                               nullptr, nullptr)) &&
+                    n->krb5)
+                    *name = reinterpret_cast<gss_name_t>(n.release());
+            } else if (cred->ntlm && cred->ntlm->cred->name()) {
+                n->ntlm = *cred->ntlm->cred->name();
+                *name = reinterpret_cast<gss_name_t>(n.release());
+            }
+        }
+        if (lifetime != nullptr) *lifetime = GSS_C_INDEFINITE;
+        if (cred_usage != nullptr) *cred_usage = cred->usage;
+        if (mechanisms != nullptr) *mechanisms = make_oid_set({&oid::spnego});
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_set_neg_mechs(OM_uint32* minor_status, gss_cred_id_t cred_handle,
+                                           const gss_OID_set mech_set) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        NegoCredHandle* cred = nego_cred_of(cred_handle);
+        if (mech_set == GSS_C_NO_OID_SET) {
+            cred->neg_mechs.reset();
+            return GSS_S_COMPLETE;
+        }
+        std::vector<spnego::Mech> mechs;
+        for (size_t i = 0; i < mech_set->count; ++i) {
+            const gss_OID_desc& o = mech_set->elements[i];
+            const auto* p = static_cast<const uint8_t*>(o.elements);
+            if (!spnego::valid_oid_contents(ByteView(p, o.length))) throw GssError(GSS_S_BAD_MECH, Minor::none);
+            const auto m = spnego::mech_of(spnego::Oid(ByteView(p, o.length)));
+            if (!m) throw GssError(GSS_S_BAD_MECH, Minor::none, "Negotiate offers Kerberos and NTLM only");
+            if (std::find(mechs.begin(), mechs.end(), *m) == mechs.end()) mechs.push_back(*m);
+        }
+        cred->neg_mechs = std::move(mechs);
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_set_cred_option(OM_uint32* minor_status, gss_cred_id_t*, const gss_OID,
+                                             const gss_buffer_t) {
+    return guard(minor_status, [&]() -> OM_uint32 { throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option); });
+}
+
+// ---- names ----
+
+namespace {
+
+OM_uint32 import(gss_buffer_t input_name_buffer, gss_OID input_name_type, gss_name_t* output_name) {
+    if (output_name == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+    *output_name = GSS_C_NO_NAME;
+    if (input_name_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+    auto n = std::make_unique<NegoNameHandle>();
+    const ByteView v = view_of(input_name_buffer);
+    n->external.assign(v.begin(), v.end());
+    n->type = OidCopy(input_name_type);
+    n->has_external = true;
+    *output_name = reinterpret_cast<gss_name_t>(n.release());
+    return GSS_S_COMPLETE;
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gssi_import_name(OM_uint32* minor_status, gss_buffer_t input_name_buffer,
+                                         gss_OID input_name_type, gss_name_t* output_name) {
+    return guard(minor_status, [&]() -> OM_uint32 { return import(input_name_buffer, input_name_type, output_name); });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_import_name_by_mech(OM_uint32* minor_status, gss_const_OID, gss_buffer_t input_name_buffer,
+                                                 gss_OID input_name_type, gss_name_t* output_name) {
+    return guard(minor_status, [&]() -> OM_uint32 { return import(input_name_buffer, input_name_type, output_name); });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_display_name(OM_uint32* minor_status, gss_name_t input_name,
+                                          gss_buffer_t output_name_buffer, gss_OID* output_name_type) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (output_name_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_name_buffer);
+        if (output_name_type != nullptr) *output_name_type = GSS_C_NO_OID;
+        NegoNameHandle* n = nego_name_of(input_name);
+        if (n->krb5) {
+            // The name type belongs to the krb5 mechanism (a static OID of
+            // libgssapi_krb5), so it may be handed on as is.
+            krb5::MechBuffer text;
+            const OM_uint32 major =
+                krb5::mechglue()->display_name(minor_status, n->krb5.get(), text.get(), output_name_type);
+            if (GSS_ERROR(major)) return major;
+            set_buffer(output_name_buffer, ByteView(static_cast<const uint8_t*>(text.desc().value), text.desc().length));
+            return GSS_S_COMPLETE;
+        }
+        if (n->ntlm) {
+            // This module's NTLM display, for its name type.
+            const NameHandle tmp(*n->ntlm);
+            return gss_display_name(minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&tmp)),
+                                    output_name_buffer, output_name_type);
+        }
+        set_buffer(output_name_buffer, ByteView(n->external));
+        // The application's own type OID would dangle once the name is
+        // released; the display type is left unset for such names.
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_release_name(OM_uint32* minor_status, gss_name_t* input_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (input_name == nullptr || *input_name == GSS_C_NO_NAME) return GSS_S_COMPLETE;
+        delete nego_name_of(*input_name);
+        *input_name = GSS_C_NO_NAME;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_duplicate_name(OM_uint32* minor_status, const gss_name_t input_name,
+                                            gss_name_t* dest_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (dest_name == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *dest_name = reinterpret_cast<gss_name_t>(copy_name(*nego_name_of(input_name)).release());
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_compare_name(OM_uint32* minor_status, gss_name_t name1, gss_name_t name2,
+                                          int* name_equal) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (name_equal == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *name_equal = 0;
+        NegoNameHandle* a = nego_name_of(name1);
+        NegoNameHandle* b = nego_name_of(name2);
+        if (a->krb5 && b->krb5) return krb5::mechglue()->compare_name(minor_status, a->krb5.get(), b->krb5.get(), name_equal);
+        if (a->ntlm && b->ntlm) {
+            const NameHandle x(*a->ntlm);
+            const NameHandle y(*b->ntlm);
+            return gss_compare_name(minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&x)),
+                                    reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&y)), name_equal);
+        }
+        *name_equal = a->has_external && b->has_external && a->external == b->external ? 1 : 0;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_localname(OM_uint32* minor_status, const gss_name_t name, gss_const_OID,
+                                       gss_buffer_t localname) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (localname == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(localname);
+        NegoNameHandle* n = nego_name_of(name);
+        if (n->krb5) {
+            krb5::MechBuffer out;
+            const OM_uint32 major = krb5::mechglue()->localname(minor_status, n->krb5.get(), &oid::krb5, out.get());
+            if (GSS_ERROR(major)) return major;
+            set_buffer(localname, ByteView(static_cast<const uint8_t*>(out.desc().value), out.desc().length));
+            return GSS_S_COMPLETE;
+        }
+        if (n->ntlm) {
+            const NameHandle tmp(*n->ntlm);
+            return gss_localname(minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&tmp)), &oid::ntlm,
+                                 localname);
+        }
+        throw GssError(GSS_S_UNAVAILABLE, Minor::no_local_account);
+    });
+}
+
+// RFC 6680 name attributes: those of the Kerberos name (the PAC's
+// urn:mspac:* attributes, for instance). NTLM names carry none here.
+GSSNEG_EXPORT OM_uint32 gssi_inquire_name(OM_uint32* minor_status, gss_name_t name, int* name_is_mn, gss_OID* mn_mech,
+                                          gss_buffer_set_t* attrs) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (attrs != nullptr) *attrs = GSS_C_NO_BUFFER_SET;
+        NegoNameHandle* n = nego_name_of(name);
+        if (n->krb5) {
+            const OM_uint32 major = krb5::mechglue()->inquire_name(minor_status, n->krb5.get(), name_is_mn, nullptr, attrs);
+            if (mn_mech != nullptr) *mn_mech = &oid::krb5;
+            return major;
+        }
+        if (name_is_mn != nullptr) *name_is_mn = n->ntlm ? 1 : 0;
+        if (mn_mech != nullptr) *mn_mech = n->ntlm ? &oid::ntlm : GSS_C_NO_OID;
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_get_name_attribute(OM_uint32* minor_status, gss_name_t name, gss_buffer_t attr,
+                                                int* authenticated, int* complete, gss_buffer_t value,
+                                                gss_buffer_t display_value, int* more) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        NegoNameHandle* n = nego_name_of(name);
+        if (!n->krb5) throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option, "no attributes on this name");
+        return krb5::mechglue()->get_name_attribute(minor_status, n->krb5.get(), attr, authenticated, complete, value,
+                                                    display_value, more);
+    });
+}
