@@ -430,7 +430,7 @@ bool NegoFactory::kerberos_usable(std::string& why) {
     }
     if (m_cred != nullptr) {
         if (!m_cred->krb5) {
-            why = m_cred->krb5_missing.empty() ? "the credential has none" : m_cred->krb5_missing;
+            why = "no credentials: " + (m_cred->krb5_missing.empty() ? "the credential has none" : m_cred->krb5_missing);
             return false;
         }
         return true;
@@ -451,7 +451,7 @@ bool NegoFactory::kerberos_usable(std::string& why) {
 bool NegoFactory::ntlm_usable(std::string& why) {
     if (m_cred != nullptr) {
         if (!m_cred->ntlm) {
-            why = m_cred->ntlm_missing.empty() ? "the credential has none" : m_cred->ntlm_missing;
+            why = "no credentials: " + (m_cred->ntlm_missing.empty() ? "the credential has none" : m_cred->ntlm_missing);
             return false;
         }
     } else if (!m_default_ntlm) {

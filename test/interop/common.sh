@@ -79,12 +79,15 @@ write_user_file() {
 
 # start_server NAME MECHFILE ARGS...: runs gssneg-server --port 0 --once in the
 # background; sets SERVER_PID and SERVER_PORT; output goes to $TEST_DIR/NAME.out.
+# SIDE_ENV (an array of NAME=VALUE, empty by default) adds to the environment
+# of the server or client started next.
+SIDE_ENV=()
 start_server() {
     local name=$1 mech=$2
     shift 2
     local out=$TEST_DIR/$name.out
     : > "$out"
-    env GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
+    env ${SIDE_ENV[@]+"${SIDE_ENV[@]}"} GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
         "$SERVER" --host 127.0.0.1 --port 0 --once "$@" > "$out" 2>&1 &
     SERVER_PID=$!
     CHILD_PIDS+=("$SERVER_PID")
@@ -118,7 +121,7 @@ run_client() {
     local name=$1 mech=$2
     shift 2
     CLIENT_RC=0
-    env GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
+    env ${SIDE_ENV[@]+"${SIDE_ENV[@]}"} GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
         "$CLIENT" --host 127.0.0.1 "$@" > "$TEST_DIR/$name.out" 2>&1 || CLIENT_RC=$?
 }
 
