@@ -180,6 +180,28 @@ TEST_CASE("bad values name the line and leave the config unchanged", "[config]")
     check_bad_config("allow_anonymous = 2\n", "line 1");
     check_bad_config("user_file = a\njust a word\n", "line 2");
     check_bad_config("= value\n", "line 1");
+    check_bad_config("negotiate_mechs = kerberos iakerb\n", "negotiate_mechs");
+    check_bad_config("negotiate_mechs = ntlm, ntlm\n", "negotiate_mechs");
+}
+
+TEST_CASE("negotiate_mechs: order, separators, and the environment", "[config]") {
+    using M = Config::NegoMech;
+    Config cfg;
+    CHECK(cfg.negotiate_mechs == std::vector<M>{M::kerberos, M::ntlm});
+    cfg.apply_file_text("negotiate_mechs = NTLM,krb5\n");
+    CHECK(cfg.negotiate_mechs == std::vector<M>{M::ntlm, M::kerberos});
+    cfg.apply_file_text("negotiate_mechs = ntlm\n");
+    CHECK(cfg.negotiate_mechs == std::vector<M>{M::ntlm});
+    cfg.apply_file_text("negotiate_mechs =\n");
+    CHECK(cfg.negotiate_mechs.empty());
+    {
+        const EnvVar mechs("GSS_NEGOTIATE_MECHS", "ntlm kerberos");
+        CHECK(current_config()->negotiate_mechs == std::vector<M>{M::ntlm, M::kerberos});
+    }
+    {
+        const EnvVar bad("GSS_NEGOTIATE_MECHS", "spnego");
+        CHECK(current_config()->negotiate_mechs == std::vector<M>{M::kerberos, M::ntlm});
+    }
 }
 
 TEST_CASE("the largest lifetime is accepted", "[config]") {
