@@ -19,8 +19,6 @@ using namespace gssneg::mech;
 
 namespace {
 
-const krb5::MechglueTable* table_or_null() { return krb5::mechglue(); }
-
 std::string ntlm_failure(OM_uint32 minor) {
     const std::string detail = recall_detail(minor);
     const char* text = minor_text(minor);
@@ -83,7 +81,7 @@ OM_uint32 acquire(gss_name_t desired_name, OM_uint32 time_req, gss_cred_usage_t 
     auto cred = std::make_unique<NegoCredHandle>();
     cred->usage = usage;
 
-    if (const krb5::MechglueTable* t = table_or_null()) {
+    if (const krb5::MechglueTable* t = krb5::mechglue()) {
         std::string why;
         gss_name_t krb_name = name != nullptr ? krb5_name_of(*name, why) : GSS_C_NO_NAME;
         if (name != nullptr && krb_name == GSS_C_NO_NAME) {

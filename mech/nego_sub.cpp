@@ -34,15 +34,6 @@ void free_ours(gss_buffer_desc& b) noexcept {
     b = {0, nullptr};
 }
 
-spnego::SubResult failure(OM_uint32 major, OM_uint32 minor, std::string detail, Bytes token = {}) {
-    spnego::SubResult r;
-    r.major = major;
-    r.minor = minor;
-    r.detail = std::move(detail);
-    r.token = std::move(token);
-    return r;
-}
-
 // ---- Kerberos ----
 
 class Krb5Sub final : public MechSub {
