@@ -3,9 +3,11 @@
 //     fuzz targets' credentials and deterministic random stream, so that the
 //     AUTHENTICATE seeds are exactly what fuzz_authenticate's acceptor
 //     expects after its own NEGOTIATE / CHALLENGE;
-//   - the whole messages, sealed data and signatures of MS-NLMP 4.2.
+//   - the whole messages, sealed data and signatures of MS-NLMP 4.2;
+//   - the captured and hand-built SPNEGO tokens of test/data/spnego.vectors.
 //
-//   fuzz_seeds VECTORS_FILE OUT_DIR      (writes OUT_DIR/<target>/<name>)
+//   fuzz_seeds NLMP_VECTORS SPNEGO_VECTORS OUT_DIR
+//                                        (writes OUT_DIR/<target>/<name>)
 
 #include "fuzz_common.h"
 #include "ntlm/authenticate_message.h"
@@ -15,6 +17,8 @@
 #include "ntlm/negotiate_message.h"
 #include "ntlm/ntlm_crypto.h"
 #include "ntlm/session_security.h"
+#include "spnego/neg_token_init.h"
+#include "spnego/token_kind.h"
 #include "util/errors.h"
 
 #include <cstdio>
@@ -236,19 +240,31 @@ void vectors(const std::map<std::string, std::string>& v) {
     write("fuzz_session", "ms-nlmp-4.2.3.4", ess);
 }
 
+// Every token of spnego.vectors, and what the Kerberos NegTokenInit carries:
+// its mechToken (an AP-REQ in the RFC 2743 3.1 framing) and the AP-REQ
+// alone, as a GSS_C_DCE_STYLE peer sends it.
+void spnego_seeds(const std::map<std::string, std::string>& v) {
+    for (const auto& [name, hex] : v) write("fuzz_spnego", name, from_hex(hex));
+    const spnego::NegTokenInit init(from_hex(v.at("mit_krb5_init")));
+    const Bytes& framed = init.mech_token().value();
+    write("fuzz_spnego", "mit_krb5_init-mech-token", framed);
+    write("fuzz_spnego", "mit_krb5_init-ap-req", spnego::classify(framed).inner);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::cerr << "usage: fuzz_seeds VECTORS_FILE OUT_DIR\n";
+    if (argc != 4) {
+        std::cerr << "usage: fuzz_seeds NLMP_VECTORS SPNEGO_VECTORS OUT_DIR\n";
         return 2;
     }
     try {
-        g_out = argv[2];
+        g_out = argv[3];
         handshakes();
         session_traffic();
         mech_accept_seeds();
         vectors(read_vectors(argv[1]));
+        spnego_seeds(read_vectors(argv[2]));
     } catch (const std::exception& e) {
         std::cerr << "fuzz_seeds: " << e.what() << "\n";
         return 1;
