@@ -4,15 +4,19 @@
 //     AUTHENTICATE seeds are exactly what fuzz_authenticate's acceptor
 //     expects after its own NEGOTIATE / CHALLENGE;
 //   - the whole messages, sealed data and signatures of MS-NLMP 4.2;
-//   - the captured and hand-built SPNEGO tokens of test/data/spnego.vectors.
+//   - the captured and hand-built SPNEGO tokens of test/data/spnego.vectors;
+//   - contexts established through the module's own entry points
+//     (fuzz_context_pair), exported.
 //
 //   fuzz_seeds NLMP_VECTORS SPNEGO_VECTORS OUT_DIR
 //                                        (writes OUT_DIR/<target>/<name>)
 
 #include "fuzz_common.h"
+#include "fuzz_context_pair.h"
 #include "ntlm/authenticate_message.h"
 #include "ntlm/av_pairs.h"
 #include "ntlm/challenge_message.h"
+#include "ntlm/context_export.h"
 #include "ntlm/flags.h"
 #include "ntlm/negotiate_message.h"
 #include "ntlm/ntlm_crypto.h"
@@ -26,7 +30,9 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 using namespace gssneg;
 namespace fs = std::filesystem;
@@ -251,6 +257,59 @@ void spnego_seeds(const std::map<std::string, std::string>& v) {
     write("fuzz_spnego", "mit_krb5_init-ap-req", spnego::classify(framed).inner);
 }
 
+// An exported context never expires in the corpus: a real export carries
+// the moment of the handshake plus the context lifetime (10 h).
+constexpr int64_t seed_expiry = 4102444800;  // 2100-01-01T00:00:00Z
+
+void write_export(const std::string& name, gss_ctx_id_t& ctx) {
+    ntlm::ExportedContext e = ntlm::ExportedContext::parse(fuzz::export_context(ctx));
+    e.expiry = seed_expiry;
+    write("fuzz_export", name, ByteView(e.serialize()));
+}
+
+// One message each way, so that sequence numbers and RC4 positions are not
+// those of a fresh context.
+void exchange(fuzz::ContextPair& pair) {
+    static constexpr std::string_view text = "traffic";
+    gss_buffer_desc message = fuzz::buffer_of(as_bytes(text));
+    OM_uint32 minor = 0;
+    gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc plain = GSS_C_EMPTY_BUFFER;
+    if (gss_wrap(&minor, pair.initiator(), 1, GSS_C_QOP_DEFAULT, &message, nullptr, &token) != GSS_S_COMPLETE ||
+        gss_unwrap(&minor, pair.acceptor(), &token, &plain, nullptr, nullptr) != GSS_S_COMPLETE)
+        throw std::runtime_error("wrap from the initiator failed");
+    fuzz::take(token);
+    fuzz::take(plain);
+    if (gss_get_mic(&minor, pair.acceptor(), GSS_C_QOP_DEFAULT, &message, &token) != GSS_S_COMPLETE ||
+        gss_verify_mic(&minor, pair.initiator(), &message, &token, nullptr) != GSS_S_COMPLETE)
+        throw std::runtime_error("MIC from the acceptor failed");
+    fuzz::take(token);
+}
+
+// fuzz_export: both ends of contexts with sealing, signing only, no
+// protection (dummy signatures), NTLMv1 with ESS, and after traffic.
+void export_seeds() {
+    struct Variant {
+        const char* name;
+        OM_uint32 flags;
+        int level;
+        bool traffic;
+    };
+    const Variant variants[] = {
+        {"ntlmv2-seal", fuzz::protect_flags, 3, false},
+        {"ntlmv2-seal-after-traffic", fuzz::protect_flags, 3, true},
+        {"ntlmv2-sign", GSS_C_INTEG_FLAG, 3, false},
+        {"ntlmv2-no-protection", 0, 3, false},
+        {"ntlmv1-ess-seal-after-traffic", fuzz::protect_flags, 1, true},
+    };
+    for (const Variant& v : variants) {
+        fuzz::ContextPair pair(v.flags, v.level);
+        if (v.traffic) exchange(pair);
+        write_export(std::string(v.name) + "-initiator", pair.initiator());
+        write_export(std::string(v.name) + "-acceptor", pair.acceptor());
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -260,11 +319,13 @@ int main(int argc, char** argv) {
     }
     try {
         g_out = argv[3];
+        fuzz::use_module_environment();
         handshakes();
         session_traffic();
         mech_accept_seeds();
         vectors(read_vectors(argv[1]));
         spnego_seeds(read_vectors(argv[2]));
+        export_seeds();
     } catch (const std::exception& e) {
         std::cerr << "fuzz_seeds: " << e.what() << "\n";
         return 1;
