@@ -6,7 +6,8 @@
 //   - the whole messages, sealed data and signatures of MS-NLMP 4.2;
 //   - the captured and hand-built SPNEGO tokens of test/data/spnego.vectors;
 //   - contexts established through the module's own entry points
-//     (fuzz_context_pair), exported.
+//     (fuzz_context_pair): their exports, and the wrap and MIC tokens each
+//     side of the fuzz_protect pair makes for the other.
 //
 //   fuzz_seeds NLMP_VECTORS SPNEGO_VECTORS OUT_DIR
 //                                        (writes OUT_DIR/<target>/<name>)
@@ -33,6 +34,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 using namespace gssneg;
 namespace fs = std::filesystem;
@@ -310,6 +312,43 @@ void export_seeds() {
     }
 }
 
+// fuzz_protect: what each end of the target's pair sends the other, made by
+// the same deterministic handshake, behind the selector of each call.
+void protect_seeds() {
+    fuzz::ContextPair pair;
+    const Bytes saved[2] = {fuzz::export_context(pair.initiator()), fuzz::export_context(pair.acceptor())};
+    static constexpr std::string_view text = "ping";
+    gss_buffer_desc message = fuzz::buffer_of(as_bytes(text));
+    for (const bool initiator_receives : {false, true}) {
+        const uint8_t direction = initiator_receives ? 0x04 : 0x00;
+        const std::string suffix = initiator_receives ? "-to-initiator" : "-to-acceptor";
+        const std::pair<uint8_t, const char*> wraps[] = {
+            {0, "unwrap"}, {2, "unwrap-iov-stream"}, {2 | 0x08, "unwrap-iov-stream-allocate"},
+            {3, "unwrap-iov-header"}, {3 | 0x08, "unwrap-iov-header-padding"},
+        };
+        for (const auto& [op, name] : wraps) {
+            // The sender starts from the exported state for every seed, as
+            // the target's receiver does.
+            gss_ctx_id_t sender = fuzz::import_context(saved[initiator_receives ? 1 : 0]);
+            OM_uint32 minor = 0;
+            gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+            if (gss_wrap(&minor, sender, 1, GSS_C_QOP_DEFAULT, &message, nullptr, &token) != GSS_S_COMPLETE)
+                throw std::runtime_error("gss_wrap for a seed");
+            write("fuzz_protect", name + suffix, with_selector(static_cast<uint8_t>(op | direction), fuzz::take(token)));
+            gss_delete_sec_context(&minor, &sender, GSS_C_NO_BUFFER);
+        }
+        gss_ctx_id_t sender = fuzz::import_context(saved[initiator_receives ? 1 : 0]);
+        OM_uint32 minor = 0;
+        gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
+        if (gss_get_mic(&minor, sender, GSS_C_QOP_DEFAULT, &message, &mic) != GSS_S_COMPLETE)
+            throw std::runtime_error("gss_get_mic for a seed");
+        Bytes token = fuzz::take(mic);
+        token.insert(token.end(), text.begin(), text.end());
+        write("fuzz_protect", "verify-mic" + suffix, with_selector(static_cast<uint8_t>(1 | direction), token));
+        gss_delete_sec_context(&minor, &sender, GSS_C_NO_BUFFER);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -326,6 +365,7 @@ int main(int argc, char** argv) {
         vectors(read_vectors(argv[1]));
         spnego_seeds(read_vectors(argv[2]));
         export_seeds();
+        protect_seeds();
     } catch (const std::exception& e) {
         std::cerr << "fuzz_seeds: " << e.what() << "\n";
         return 1;
