@@ -3,18 +3,27 @@
 //     fuzz targets' credentials and deterministic random stream, so that the
 //     AUTHENTICATE seeds are exactly what fuzz_authenticate's acceptor
 //     expects after its own NEGOTIATE / CHALLENGE;
-//   - the whole messages, sealed data and signatures of MS-NLMP 4.2.
+//   - the whole messages, sealed data and signatures of MS-NLMP 4.2;
+//   - the captured and hand-built SPNEGO tokens of test/data/spnego.vectors;
+//   - contexts established through the module's own entry points
+//     (fuzz_context_pair): their exports, and the wrap and MIC tokens each
+//     side of the fuzz_protect pair makes for the other.
 //
-//   fuzz_seeds VECTORS_FILE OUT_DIR      (writes OUT_DIR/<target>/<name>)
+//   fuzz_seeds NLMP_VECTORS SPNEGO_VECTORS OUT_DIR
+//                                        (writes OUT_DIR/<target>/<name>)
 
 #include "fuzz_common.h"
+#include "fuzz_context_pair.h"
 #include "ntlm/authenticate_message.h"
 #include "ntlm/av_pairs.h"
 #include "ntlm/challenge_message.h"
+#include "ntlm/context_export.h"
 #include "ntlm/flags.h"
 #include "ntlm/negotiate_message.h"
 #include "ntlm/ntlm_crypto.h"
 #include "ntlm/session_security.h"
+#include "spnego/neg_token_init.h"
+#include "spnego/token_kind.h"
 #include "util/errors.h"
 
 #include <cstdio>
@@ -22,7 +31,10 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 
 using namespace gssneg;
 namespace fs = std::filesystem;
@@ -236,19 +248,124 @@ void vectors(const std::map<std::string, std::string>& v) {
     write("fuzz_session", "ms-nlmp-4.2.3.4", ess);
 }
 
+// Every token of spnego.vectors, and what the Kerberos NegTokenInit carries:
+// its mechToken (an AP-REQ in the RFC 2743 3.1 framing) and the AP-REQ
+// alone, as a GSS_C_DCE_STYLE peer sends it.
+void spnego_seeds(const std::map<std::string, std::string>& v) {
+    for (const auto& [name, hex] : v) write("fuzz_spnego", name, from_hex(hex));
+    const spnego::NegTokenInit init(from_hex(v.at("mit_krb5_init")));
+    const Bytes& framed = init.mech_token().value();
+    write("fuzz_spnego", "mit_krb5_init-mech-token", framed);
+    write("fuzz_spnego", "mit_krb5_init-ap-req", spnego::classify(framed).inner);
+}
+
+// An exported context never expires in the corpus: a real export carries
+// the moment of the handshake plus the context lifetime (10 h).
+constexpr int64_t seed_expiry = 4102444800;  // 2100-01-01T00:00:00Z
+
+void write_export(const std::string& name, gss_ctx_id_t& ctx) {
+    ntlm::ExportedContext e = ntlm::ExportedContext::parse(fuzz::export_context(ctx));
+    e.expiry = seed_expiry;
+    write("fuzz_export", name, ByteView(e.serialize()));
+}
+
+// One message each way, so that sequence numbers and RC4 positions are not
+// those of a fresh context.
+void exchange(fuzz::ContextPair& pair) {
+    static constexpr std::string_view text = "traffic";
+    gss_buffer_desc message = fuzz::buffer_of(as_bytes(text));
+    OM_uint32 minor = 0;
+    gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+    gss_buffer_desc plain = GSS_C_EMPTY_BUFFER;
+    if (gss_wrap(&minor, pair.initiator(), 1, GSS_C_QOP_DEFAULT, &message, nullptr, &token) != GSS_S_COMPLETE ||
+        gss_unwrap(&minor, pair.acceptor(), &token, &plain, nullptr, nullptr) != GSS_S_COMPLETE)
+        throw std::runtime_error("wrap from the initiator failed");
+    fuzz::take(token);
+    fuzz::take(plain);
+    if (gss_get_mic(&minor, pair.acceptor(), GSS_C_QOP_DEFAULT, &message, &token) != GSS_S_COMPLETE ||
+        gss_verify_mic(&minor, pair.initiator(), &message, &token, nullptr) != GSS_S_COMPLETE)
+        throw std::runtime_error("MIC from the acceptor failed");
+    fuzz::take(token);
+}
+
+// fuzz_export: both ends of contexts with sealing, signing only, no
+// protection (dummy signatures), NTLMv1 with ESS, and after traffic.
+void export_seeds() {
+    struct Variant {
+        const char* name;
+        OM_uint32 flags;
+        int level;
+        bool traffic;
+    };
+    const Variant variants[] = {
+        {"ntlmv2-seal", fuzz::protect_flags, 3, false},
+        {"ntlmv2-seal-after-traffic", fuzz::protect_flags, 3, true},
+        {"ntlmv2-sign", GSS_C_INTEG_FLAG, 3, false},
+        {"ntlmv2-no-protection", 0, 3, false},
+        {"ntlmv1-ess-seal-after-traffic", fuzz::protect_flags, 1, true},
+    };
+    for (const Variant& v : variants) {
+        fuzz::ContextPair pair(v.flags, v.level);
+        if (v.traffic) exchange(pair);
+        write_export(std::string(v.name) + "-initiator", pair.initiator());
+        write_export(std::string(v.name) + "-acceptor", pair.acceptor());
+    }
+}
+
+// fuzz_protect: what each end of the target's pair sends the other, made by
+// the same deterministic handshake, behind the selector of each call.
+void protect_seeds() {
+    fuzz::ContextPair pair;
+    const Bytes saved[2] = {fuzz::export_context(pair.initiator()), fuzz::export_context(pair.acceptor())};
+    static constexpr std::string_view text = "ping";
+    gss_buffer_desc message = fuzz::buffer_of(as_bytes(text));
+    for (const bool initiator_receives : {false, true}) {
+        const uint8_t direction = initiator_receives ? 0x04 : 0x00;
+        const std::string suffix = initiator_receives ? "-to-initiator" : "-to-acceptor";
+        const std::pair<uint8_t, const char*> wraps[] = {
+            {0, "unwrap"}, {2, "unwrap-iov-stream"}, {2 | 0x08, "unwrap-iov-stream-allocate"},
+            {3, "unwrap-iov-header"}, {3 | 0x08, "unwrap-iov-header-padding"},
+        };
+        for (const auto& [op, name] : wraps) {
+            // The sender starts from the exported state for every seed, as
+            // the target's receiver does.
+            gss_ctx_id_t sender = fuzz::import_context(saved[initiator_receives ? 1 : 0]);
+            OM_uint32 minor = 0;
+            gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+            if (gss_wrap(&minor, sender, 1, GSS_C_QOP_DEFAULT, &message, nullptr, &token) != GSS_S_COMPLETE)
+                throw std::runtime_error("gss_wrap for a seed");
+            write("fuzz_protect", name + suffix, with_selector(static_cast<uint8_t>(op | direction), fuzz::take(token)));
+            gss_delete_sec_context(&minor, &sender, GSS_C_NO_BUFFER);
+        }
+        gss_ctx_id_t sender = fuzz::import_context(saved[initiator_receives ? 1 : 0]);
+        OM_uint32 minor = 0;
+        gss_buffer_desc mic = GSS_C_EMPTY_BUFFER;
+        if (gss_get_mic(&minor, sender, GSS_C_QOP_DEFAULT, &message, &mic) != GSS_S_COMPLETE)
+            throw std::runtime_error("gss_get_mic for a seed");
+        Bytes token = fuzz::take(mic);
+        token.insert(token.end(), text.begin(), text.end());
+        write("fuzz_protect", "verify-mic" + suffix, with_selector(static_cast<uint8_t>(1 | direction), token));
+        gss_delete_sec_context(&minor, &sender, GSS_C_NO_BUFFER);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::cerr << "usage: fuzz_seeds VECTORS_FILE OUT_DIR\n";
+    if (argc != 4) {
+        std::cerr << "usage: fuzz_seeds NLMP_VECTORS SPNEGO_VECTORS OUT_DIR\n";
         return 2;
     }
     try {
-        g_out = argv[2];
+        g_out = argv[3];
+        fuzz::use_module_environment();
         handshakes();
         session_traffic();
         mech_accept_seeds();
         vectors(read_vectors(argv[1]));
+        spnego_seeds(read_vectors(argv[2]));
+        export_seeds();
+        protect_seeds();
     } catch (const std::exception& e) {
         std::cerr << "fuzz_seeds: " << e.what() << "\n";
         return 1;
