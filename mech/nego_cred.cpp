@@ -54,7 +54,8 @@ void split_store(gss_const_key_value_set_t store, SplitStore& out) {
         const std::string_view key = e.key;
         const bool krb = is_krb5_key(key);
         const bool ntlm = is_ntlm_key(key) || key == GSSNEG_CRED_STORE_PASSWORD;
-        if (!krb && !ntlm) throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, e.key);
+        // Neither mechanism's key: ignored, as MIT's SPNEGO and krb5 do.
+        if (!krb && !ntlm && trace_enabled()) trace("negotiate", std::string("credential store key ignored: ") + e.key);
         if (krb) out.krb5.push_back(e);
         if (ntlm) out.ntlm.push_back(e);
     }
@@ -364,8 +365,13 @@ GSSNEG_EXPORT OM_uint32 gssi_inquire_name(OM_uint32* minor_status, gss_name_t na
             if (mn_mech != nullptr) *mn_mech = &oid::krb5;
             return major;
         }
-        if (name_is_mn != nullptr) *name_is_mn = n->ntlm ? 1 : 0;
-        if (mn_mech != nullptr) *mn_mech = n->ntlm ? &oid::ntlm : GSS_C_NO_OID;
+        if (n->ntlm) {
+            const auto handle = ntlm_name_of(*n);
+            return gss_inquire_name(minor_status, reinterpret_cast<gss_name_t>(handle.get()), name_is_mn, mn_mech,
+                                    attrs);
+        }
+        if (name_is_mn != nullptr) *name_is_mn = 0;
+        if (mn_mech != nullptr) *mn_mech = GSS_C_NO_OID;
         return GSS_S_COMPLETE;
     });
 }
@@ -375,7 +381,12 @@ GSSNEG_EXPORT OM_uint32 gssi_get_name_attribute(OM_uint32* minor_status, gss_nam
                                                 gss_buffer_t display_value, int* more) {
     return guard(minor_status, [&]() -> OM_uint32 {
         NegoNameHandle* n = nego_name_of(name);
-        if (!n->krb5) throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option, "no attributes on this name");
+        if (n->ntlm) {
+            const auto handle = ntlm_name_of(*n);
+            return gss_get_name_attribute(minor_status, reinterpret_cast<gss_name_t>(handle.get()), attr,
+                                          authenticated, complete, value, display_value, more);
+        }
+        if (!n->krb5) throw GssError(GSS_S_UNAVAILABLE, Minor::no_name_attribute, "the name is not a mechanism name");
         return krb5::mechglue()->get_name_attribute(minor_status, n->krb5.get(), attr, authenticated, complete, value,
                                                     display_value, more);
     });

@@ -51,7 +51,10 @@ void check_mech(gss_const_OID mech_type) {
 OM_uint32 remaining(const ContextHandle& ctx) {
     if (!ctx.established) return GSS_C_INDEFINITE;
     const time_t now = std::time(nullptr);
-    return ctx.expiry > now ? static_cast<OM_uint32>(ctx.expiry - now) : 0;
+    if (ctx.expiry <= now) return 0;
+    // A lifetime past what OM_uint32 holds reads as indefinite, never wraps.
+    const auto left = static_cast<uint64_t>(ctx.expiry - now);
+    return left >= GSS_C_INDEFINITE ? GSS_C_INDEFINITE : static_cast<OM_uint32>(left);
 }
 
 }  // namespace

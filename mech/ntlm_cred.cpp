@@ -6,6 +6,7 @@
 #include "mech/handles.h"
 #include "mech/oids.h"
 #include "util/config.h"
+#include "util/trace.h"
 
 #include <cstring>
 
@@ -41,9 +42,9 @@ void check_mechs(gss_OID_set desired_mechs) {
 
 Key16 parse_nt_hash(std::string_view hex) {
     auto parsed = parse_hex(hex);
-    if (!parsed) throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, "nt_hash is not hex");
+    if (!parsed) throw GssError(GSS_S_CRED_UNAVAIL, Minor::bad_cred_store_value, "nt_hash is not hex");
     Bytes& b = *parsed;
-    if (b.size() != 16) throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, "nt_hash is not 16 bytes");
+    if (b.size() != 16) throw GssError(GSS_S_CRED_UNAVAIL, Minor::bad_cred_store_value, "nt_hash is not 16 bytes");
     Key16 k(std::span<const uint8_t, 16>(b.data(), 16));
     secure_wipe(b.data(), b.size());
     return k;
@@ -66,8 +67,11 @@ ntlm::CredStoreOptions parse_store(gss_const_key_value_set_t store) {
             opts.domain = value;
         else if (std::strcmp(key, GSSNEG_CRED_STORE_WORKSTATION) == 0)
             opts.workstation = value;
-        else
-            throw GssError(GSS_S_CRED_UNAVAIL, Minor::unsupported_cred_store_key, key);
+        else if (trace_enabled())
+            // Another mechanism's key ("keytab", "ccache" ...): MIT's SPNEGO
+            // hands every mechanism the application's whole store, so a key
+            // this mechanism does not own is ignored, as MIT's krb5 does.
+            trace("cred", std::string("credential store key ignored: ") + key);
     }
     return opts;
 }

@@ -8,6 +8,7 @@
 
 #include <pwd.h>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <unistd.h>
 
@@ -201,6 +202,17 @@ GSSNEG_EXPORT OM_uint32 gss_canonicalize_name(OM_uint32* minor_status, const gss
     });
 }
 
+namespace {
+
+std::string local_account_of(const ntlm::Name& n) {
+    if (n.kind() != ntlm::NameKind::user) throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
+    for (const std::string& candidate : {n.user_name(), to_lower_ascii(n.user_name())})
+        if (local_account_exists(candidate)) return candidate;
+    throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
+}
+
+}  // namespace
+
 // A user maps to the local account of the same name, tried as given and in
 // lower case; the domain is not part of the local name.
 GSSNEG_EXPORT OM_uint32 gss_localname(OM_uint32* minor_status, const gss_name_t name, gss_const_OID,
@@ -208,15 +220,8 @@ GSSNEG_EXPORT OM_uint32 gss_localname(OM_uint32* minor_status, const gss_name_t 
     return guard(minor_status, [&]() -> OM_uint32 {
         if (localname == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
         clear_buffer(localname);
-        const ntlm::Name& n = name_of(name)->name;
-        if (n.kind() != ntlm::NameKind::user) throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
-        for (const std::string& candidate : {n.user_name(), to_lower_ascii(n.user_name())}) {
-            if (local_account_exists(candidate)) {
-                set_buffer(localname, std::string_view(candidate));
-                return GSS_S_COMPLETE;
-            }
-        }
-        throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
+        set_buffer(localname, std::string_view(local_account_of(name_of(name)->name)));
+        return GSS_S_COMPLETE;
     });
 }
 
@@ -227,5 +232,42 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_names_for_mech(OM_uint32* minor_status, gss_
                                     &oid::nt_anonymous, &oid::nt_export_name, &oid::nt_string_uid_name,
                                     &oid::nt_machine_uid_name});
         return GSS_S_COMPLETE;
+    });
+}
+
+// RFC 6680. NTLM names are mechanism names. They list no attributes; the
+// one attribute answered is "local-login-user" (the mechglue asks for it
+// when gss_localname fails), with gss_localname's answer and error.
+GSSNEG_EXPORT OM_uint32 gss_inquire_name(OM_uint32* minor_status, gss_name_t name, int* name_is_MN, gss_OID* MN_mech,
+                                         gss_buffer_set_t* attrs) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        name_of(name);
+        if (name_is_MN != nullptr) *name_is_MN = 1;
+        if (MN_mech != nullptr) *MN_mech = &oid::ntlm;
+        if (attrs != nullptr) {
+            *attrs = static_cast<gss_buffer_set_t>(std::calloc(1, sizeof(gss_buffer_set_desc)));
+            if (*attrs == nullptr) throw std::bad_alloc();
+        }
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_get_name_attribute(OM_uint32* minor_status, gss_name_t name, gss_buffer_t attr,
+                                               int* authenticated, int* complete, gss_buffer_t value,
+                                               gss_buffer_t display_value, int* more) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        name_of(name);
+        if (authenticated != nullptr) *authenticated = 0;
+        if (complete != nullptr) *complete = 0;
+        if (value != GSS_C_NO_BUFFER) clear_buffer(value);
+        if (display_value != GSS_C_NO_BUFFER) clear_buffer(display_value);
+        if (more != nullptr) *more = 0;
+        const std::string_view wanted = attr != GSS_C_NO_BUFFER ? text_of(attr) : std::string_view{};
+        if (wanted == "local-login-user" && value != GSS_C_NO_BUFFER) {
+            set_buffer(value, std::string_view(local_account_of(name_of(name)->name)));
+            if (complete != nullptr) *complete = 1;
+            return GSS_S_COMPLETE;
+        }
+        throw GssError(GSS_S_UNAVAILABLE, Minor::no_name_attribute, std::string(wanted));
     });
 }

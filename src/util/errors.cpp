@@ -104,6 +104,8 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::spnego_mech_list_mic_mismatch: return "The mechListMIC does not verify: the mechanism list was altered";
     case Minor::spnego_unexpected_token: return "Negotiate token does not fit the state of the exchange";
     case Minor::kerberos_unavailable: return "Kerberos is not available (the mechglue library is not loaded)";
+    case Minor::bad_cred_store_value: return "A credential store value is malformed";
+    case Minor::no_name_attribute: return "The name has no such attribute";
     case Minor::none:
     case Minor::base:
     case Minor::last_: break;

@@ -112,6 +112,10 @@ enum class Minor : OM_uint32 {
     spnego_unexpected_token,
     kerberos_unavailable,
 
+    // Later additions
+    bad_cred_store_value,
+    no_name_attribute,
+
     last_
 };
 

@@ -9,10 +9,12 @@ extern "C" {
 #include <gssapi/gssapi_ext.h>
 }
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <cctype>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -260,10 +262,24 @@ TEST_CASE("credentials: from the user file, a credential store, a password", "[s
                                 nullptr, nullptr) == GSS_S_COMPLETE);
     gss_release_cred(&minor, &cred);
 
-    gss_key_value_element_desc bad[] = {{"no-such-key", "x"}};
-    gss_key_value_set_desc bad_store{1, bad};
-    CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &bad_store, &cred,
-                                nullptr, nullptr) == GSS_S_CRED_UNAVAIL);
+    // Keys of other mechanisms (MIT's SPNEGO passes the application's whole
+    // store to every mechanism) are ignored: with a password they do not
+    // stop the acquisition, and alone they do not stand for a credential.
+    gss_key_value_element_desc mixed[] = {{"keytab", "/nonexistent/keytab"},
+                                          {"password", "Correct-Horse-1"},
+                                          {"ccache", "MEMORY:x"}};
+    gss_key_value_set_desc mixed_store{3, mixed};
+    CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &mixed_store, &cred,
+                                nullptr, nullptr) == GSS_S_COMPLETE);
+    gss_release_cred(&minor, &cred);
+    gss_key_value_element_desc foreign[] = {{"no-such-key", "x"}};
+    gss_key_value_set_desc foreign_store{1, foreign};
+    CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &foreign_store, &cred,
+                                nullptr, nullptr) == GSS_S_NO_CRED);
+    gss_key_value_element_desc bad_hash[] = {{"nt_hash", "not-hex"}};
+    gss_key_value_set_desc bad_hash_store{1, bad_hash};
+    CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &bad_hash_store,
+                                &cred, nullptr, nullptr) == GSS_S_CRED_UNAVAIL);
 
     const OM_uint32 major = gss_acquire_cred(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &cred,
                                              nullptr, nullptr);
@@ -315,6 +331,22 @@ TEST_CASE("a handshake through the mechglue, and what each side reports", "[surf
     CHECK(gss_oid_equal(mech, &ntlm_oid));
     Name src_name(src);
     CHECK(display(src_name.name) == "SURFACE\\alice");
+
+    // RFC 6680: an NTLM name is a mechanism name with no attributes.
+    int is_mn = 0;
+    gss_OID name_mech = GSS_C_NO_OID;
+    gss_buffer_set_t attrs = GSS_C_NO_BUFFER_SET;
+    REQUIRE(gss_inquire_name(&minor, src_name.name, &is_mn, &name_mech, &attrs) == GSS_S_COMPLETE);
+    CHECK(is_mn == 1);
+    CHECK(gss_oid_equal(name_mech, &ntlm_oid));
+    CHECK((attrs == GSS_C_NO_BUFFER_SET || attrs->count == 0));
+    gss_release_buffer_set(&minor, &attrs);
+    gss_buffer_desc attr_name{13, const_cast<char*>("urn:no-such-x")};
+    gss_buffer_desc attr_value = GSS_C_EMPTY_BUFFER, attr_display = GSS_C_EMPTY_BUFFER;
+    int authenticated = -1, complete = -1, more = -1;
+    CHECK(gss_get_name_attribute(&minor, src_name.name, &attr_name, &authenticated, &complete, &attr_value,
+                                 &attr_display, &more) == GSS_S_UNAVAILABLE);
+    CHECK(minor_text(minor).find("no such attribute") != std::string::npos);
     CHECK((iflags & GSS_C_CONF_FLAG) != 0);
     CHECK((iflags & GSS_C_INTEG_FLAG) != 0);
     CHECK((iflags & GSS_C_MUTUAL_FLAG) == 0);
@@ -355,6 +387,29 @@ TEST_CASE("a handshake through the mechglue, and what each side reports", "[surf
     REQUIRE(mic->elements[0].length == 1);
     CHECK(static_cast<unsigned char*>(mic->elements[0].value)[0] == 1);
     gss_release_buffer_set(&minor, &mic);
+
+    // A lifetime that does not fit in OM_uint32 (an imported context whose
+    // expiry lies 2^32 + 5 seconds ahead) reads as indefinite, never as a
+    // wrapped small number or as expired.
+    gss_buffer_desc exported = GSS_C_EMPTY_BUFFER;
+    REQUIRE(gss_export_sec_context(&minor, &actx, &exported) == GSS_S_COMPLETE);
+    std::vector<unsigned char> blob(static_cast<unsigned char*>(exported.value),
+                                    static_cast<unsigned char*>(exported.value) + exported.length);
+    gss_release_buffer(&minor, &exported);
+    const std::string magic = "GNXC";
+    const auto at = std::search(blob.begin(), blob.end(), magic.begin(), magic.end());
+    REQUIRE(at != blob.end());
+    // magic, version (2), OID length and OID (1 + 10), role (1), three flag
+    // words (12), then the expiry as 8 big-endian bytes.
+    const size_t expiry_at = static_cast<size_t>(at - blob.begin()) + 4 + 2 + 11 + 1 + 12;
+    REQUIRE(expiry_at + 8 <= blob.size());
+    const uint64_t far = static_cast<uint64_t>(std::time(nullptr)) + (uint64_t{1} << 32) + 5;
+    for (int i = 0; i < 8; ++i) blob[expiry_at + i] = static_cast<unsigned char>(far >> (56 - 8 * i));
+    gss_buffer_desc patched{blob.size(), blob.data()};
+    REQUIRE(gss_import_sec_context(&minor, &patched, &actx) == GSS_S_COMPLETE);
+    OM_uint32 far_time = 0;
+    CHECK(gss_context_time(&minor, actx, &far_time) == GSS_S_COMPLETE);
+    CHECK(far_time == GSS_C_INDEFINITE);
 
     gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
     gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);

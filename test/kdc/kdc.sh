@@ -170,7 +170,19 @@ _kdc_export() {
     } > "$dir/env.sh"
 }
 
-# _kdc_add_stop_trap: runs kdc_stop on exit, after whatever EXIT trap the
+# _kdc_exit_stop: kdc_stop for the EXIT trap, before the caller's own EXIT
+# trap. Returns the status the shell is exiting with, so that a caller's
+# trap that exits with "$?" (as common.sh's cleanup does) keeps the
+# script's status instead of kdc_stop's 0. The trap calls it as
+# "_kdc_exit_stop && :": a failure that is not the last of an && list does
+# not end a set -e shell, so the caller's trap still runs.
+_kdc_exit_stop() {
+    local status=$?
+    kdc_stop
+    return "$status"
+}
+
+# _kdc_add_stop_trap: runs kdc_stop on exit, before whatever EXIT trap the
 # caller already had; TERM/INT/HUP (meson's timeout) turn into an exit so
 # that the EXIT trap runs.
 # shellcheck disable=SC2120 # "set --" below parses the trap, not arguments
@@ -179,7 +191,7 @@ _kdc_add_stop_trap() {
     current=$(trap -p EXIT)
     if [[ -n $current ]]; then
         eval "set -- $current"
-        [[ $3 == *kdc_stop* ]] || trap -- "kdc_stop; $3" EXIT
+        [[ $3 == *kdc_stop* ]] || trap -- "_kdc_exit_stop && :; $3" EXIT
     else
         trap -- kdc_stop EXIT
     fi

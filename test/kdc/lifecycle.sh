@@ -11,6 +11,9 @@
 #                  the EXIT trap kdc_start added stops it
 #     term         a script with an EXIT trap of its own, killed with SIGTERM
 #                  while its KDC runs: both its trap and kdc_stop run
+#     exit-status  a script with an EXIT trap of its own that exits with the
+#                  status it finds (as common.sh's cleanup does) and exits 3
+#                  while its KDC runs: its trap sees 3, not kdc_stop's 0
 #     cycles       three start+stop cycles in one shell; prints the time each
 #                  start and stop took (printed only, never asserted)
 source "$(dirname "$0")/common.sh"
@@ -47,10 +50,14 @@ run_child() {
 
 # stop_leftover PID: if the child's KDC survived (a failing test), stop it;
 # it is ours (started by our child), and only a krb5kdc is signalled.
+# Returns the status it was called with: it runs in the EXIT trap before
+# kdc_test_cleanup, which exits with the status it finds.
 stop_leftover() {
+    local status=$?
     if [[ $(cat "/proc/$1/comm" 2>/dev/null) == krb5kdc ]]; then
         kill "$1" 2>/dev/null || true
     fi
+    return "$status"
 }
 
 now_ms() {
@@ -125,6 +132,22 @@ while :; do sleep 0.05; done"
         expect_eq "child exit status after SIGTERM" 143 "$rc"
         expect_gone "$pid"
         expect_eq "the caller's own EXIT trap" caller-trap-ran "$(cat "$TEST_DIR/term.marker" 2>/dev/null)"
+        ;;
+    exit-status)
+        run_child exit-status "trap 'status=\$?; echo \"caller trap saw \$status\" > \"$TEST_DIR/exit-status.marker\"; exit \$status' EXIT
+kdc_start '$TEST_DIR/child'
+echo \$GSSNEG_KDC_PID > '$TEST_DIR/exit-status.kdcpid'
+exit 3"
+        rc=0
+        wait "$CHILD_PID" || rc=$?
+        forget_test_pid "$CHILD_PID"
+        cat "$TEST_DIR/exit-status.out"
+        pid=$(< "$TEST_DIR/exit-status.kdcpid")
+        stop_leftover_pid=$pid
+        trap 'stop_leftover "$stop_leftover_pid"; kdc_test_cleanup' EXIT
+        expect_eq "the caller's EXIT trap" "caller trap saw 3" "$(cat "$TEST_DIR/exit-status.marker" 2>/dev/null)"
+        expect_eq "child exit status" 3 "$rc"
+        expect_gone "$pid"
         ;;
     cycles)
         for cycle in 1 2 3; do

@@ -1,0 +1,274 @@
+#!/usr/bin/env bash
+# HTTP Negotiate with Kerberos: curl --negotiate -u : against a private
+# Apache httpd with mod_auth_gssapi, the loopback KDC behind both, our
+# Negotiate interposer in curl, in httpd's children, or in both.
+#
+#   http_kerberos.sh CASE
+#     krb5-ours-ours   curl (alice's ticket) and httpd both with conf/mech:
+#                      one Authorization header with NegTokenInit (both
+#                      Kerberos OIDs, the AP-REQ), 200 with accept-completed
+#                      and the AP-REP
+#     krb5-ours-ref    our curl, httpd with conf/mech-ntlm (MIT's SPNEGO)
+#     krb5-ref-ours    curl with MIT's SPNEGO, our httpd
+#     krb5-ref-ref     MIT's SPNEGO on both sides: the harness's baseline
+#     ntlm-ours-ours   no ticket for curl (KRB5CCNAME and KRB5_CLIENT_KTNAME
+#                      name missing files), an NTLM user file on both sides,
+#                      httpd with its keytab all the same: NTLM through our
+#                      Negotiate, 2 round trips on one keep-alive connection
+#     ntlm-ours-ref    the same, httpd with MIT's SPNEGO over our NTLM
+#     ntlm-ref-ours    the same, curl with MIT's SPNEGO over our NTLM
+#
+# Each case expects HTTP 200, the page, the user in httpd's access log
+# (alice@GSSNEG.TEST, or TESTDOM\alice for NTLM), the exact SPNEGO legs in
+# the headers, and traces (GSS_NEGOTIATE_TRACE) showing our negotiator in
+# the "ours" processes only.
+#
+# httpd gets its keytab through mod_auth_gssapi's GssapiCredStore
+# (keytab:...), with KRB5_KTNAME naming a missing file, so that the
+# credential store must travel through the SPNEGO layer (our
+# gssi_acquire_cred_from, or MIT's) down to krb5. When run as root, httpd's
+# children drop to nobody: they get copies of krb5.conf and of an
+# HTTP/localhost keytab they can read, and a replay cache they can write.
+source "$(dirname "$0")/common.sh"
+source "$KDC_TEST_HERE/negotiate_apps.sh"
+
+[[ $# -eq 1 ]] || fail "usage: $0 CASE"
+case_name=$1
+case $case_name in
+    krb5-ours-ours) mech=kerberos client_side=ours server_side=ours ;;
+    krb5-ours-ref) mech=kerberos client_side=ours server_side=ref ;;
+    krb5-ref-ours) mech=kerberos client_side=ref server_side=ours ;;
+    krb5-ref-ref) mech=kerberos client_side=ref server_side=ref ;;
+    ntlm-ours-ours) mech=ntlm client_side=ours server_side=ours ;;
+    ntlm-ours-ref) mech=ntlm client_side=ours server_side=ref ;;
+    ntlm-ref-ours) mech=ntlm client_side=ref server_side=ours ;;
+    *) fail "unknown case $case_name" ;;
+esac
+
+HTTPD=${GSSNEG_HTTPD:-/usr/sbin/apache2}
+MODULES=${GSSNEG_HTTPD_MODULES:-/usr/lib/apache2/modules}
+[[ -x $HTTPD ]] || skip "Apache httpd is not installed (package apache2)"
+[[ -r $MODULES/mod_auth_gssapi.so ]] || skip "mod_auth_gssapi is not installed (package libapache2-mod-auth-gssapi)"
+command -v curl > /dev/null || skip "curl is not installed"
+curl --version | grep -qw SPNEGO || skip "this curl has no SPNEGO support"
+
+kdc_start "$TEST_DIR/kdc"
+echo "KDC pid $GSSNEG_KDC_PID on 127.0.0.1:$GSSNEG_KDC_PORT"
+
+chmod 755 "$TEST_DIR"
+root=$TEST_DIR/httpd
+mkdir -p "$root/htdocs" "$root/logs" "$root/run" "$root/rcache"
+echo "hello from the gssneg Kerberos test server" > "$root/htdocs/index.html"
+cp "$KRB5_CONFIG" "$root/krb5.conf"
+kdc_kadmin "ktadd -k $root/http.keytab -norandkey HTTP/localhost@$GSSNEG_REALM" > "$TEST_DIR/ktadd.out" 2>&1 ||
+    { cat "$TEST_DIR/ktadd.out"; fail "could not write httpd's keytab"; }
+users=$root/ntlm-users
+write_ntlm_users "$users"
+server_trace=$root/logs/server.trace
+client_trace=$TEST_DIR/client.trace
+: > "$server_trace"
+: > "$client_trace"
+chmod 644 "$root/krb5.conf" "$users" "$server_trace"
+
+user_lines=""
+if [[ $(id -u) -eq 0 ]]; then
+    # httpd refuses to serve as root.
+    user_lines="User nobody
+Group $(id -gn nobody 2>/dev/null || echo nogroup)"
+    chown nobody "$root/run" "$root/rcache" "$root/http.keytab" "$server_trace"
+fi
+
+port=$("$GSSNEG_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+cat > "$root/httpd.conf" <<EOF
+ServerRoot "$root"
+ServerName localhost
+Listen 127.0.0.1:$port
+PidFile "$root/run/httpd.pid"
+DefaultRuntimeDir "$root/run"
+Mutex file:$root/run default
+$user_lines
+LoadModule mpm_prefork_module $MODULES/mod_mpm_prefork.so
+LoadModule authn_core_module $MODULES/mod_authn_core.so
+LoadModule authz_core_module $MODULES/mod_authz_core.so
+LoadModule authz_user_module $MODULES/mod_authz_user.so
+LoadModule auth_gssapi_module $MODULES/mod_auth_gssapi.so
+StartServers 1
+MinSpareServers 1
+MaxSpareServers 2
+KeepAlive On
+MaxKeepAliveRequests 100
+ErrorLog "$root/logs/error.log"
+LogLevel warn auth_gssapi:debug
+LogFormat "%h user=%u status=%>s mech=%{GSS_MECH}e gss_name=%{GSS_NAME}e error=%{MAG_ERROR}e \"%r\" \"%{MAG_ERROR_TEXT}e\"" gss
+CustomLog "$root/logs/access.log" gss
+DocumentRoot "$root/htdocs"
+<Location "/">
+    AuthType GSSAPI
+    AuthName "gssneg Kerberos test"
+    GssapiCredStore keytab:$root/http.keytab
+    GssapiAcceptorName HTTP@localhost
+    GssapiConnectionBound On
+    GssapiAllowedMech krb5
+    GssapiAllowedMech ntlmssp
+    GssapiPublishMech On
+    GssapiPublishErrors On
+    GssapiSSLonly Off
+    Require valid-user
+</Location>
+EOF
+
+# The mechglue, krb5 and our module read these from httpd's process
+# environment (PassEnv/SetEnv do not reach them). setsid: httpd signals its
+# whole process group on shutdown; see interop/http_negotiate.sh.
+setsid env GSS_MECH_CONFIG="$(mech_file_of "$server_side")" GSS_NEGOTIATE_TRACE="$server_trace" \
+    NTLM_USER_FILE="$users" KRB5_CONFIG="$root/krb5.conf" KRB5RCACHEDIR="$root/rcache" \
+    KRB5_KTNAME="FILE:$root/no-keytab" KRB5CCNAME="FILE:$root/no-ccache" \
+    KRB5_CLIENT_KTNAME="FILE:$root/no-client-keytab" \
+    "$HTTPD" -f "$root/httpd.conf" -DFOREGROUND > "$root/logs/stdout.log" 2>&1 &
+HTTPD_PID=$!
+TEST_PIDS+=("$HTTPD_PID")
+
+# Readiness: wait until httpd accepts connections or exits.
+while ! "$GSSNEG_PYTHON" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$port" 2>/dev/null; do
+    if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
+        cat "$root/logs/stdout.log" "$root/logs/error.log" 2>/dev/null || true
+        fail "httpd exited before listening on 127.0.0.1:$port"
+    fi
+    sleep 0.1
+done
+[[ $(cat "$root/run/httpd.pid" 2>/dev/null) == "$HTTPD_PID" ]] ||
+    fail "httpd's pid file names $(cat "$root/run/httpd.pid" 2>/dev/null), not $HTTPD_PID"
+echo "httpd ($server_side, pid $HTTPD_PID) listening on 127.0.0.1:$port"
+
+client_env=(GSS_MECH_CONFIG="$(mech_file_of "$client_side")" GSS_NEGOTIATE_TRACE="$client_trace")
+if [[ $mech == kerberos ]]; then
+    kdc_kinit alice
+    klist -s || fail "no ticket for alice in $KRB5CCNAME"
+    expected_user=$GSSNEG_ALICE
+    expected_log_user=$GSSNEG_ALICE
+else
+    [[ ! -e ${KRB5CCNAME#FILE:} && ! -e ${KRB5_CLIENT_KTNAME#FILE:} ]] ||
+        fail "a ccache or client keytab exists: the NTLM case needs none"
+    client_env+=(NTLM_USER_FILE="$users" NTLMUSER="$NTLM_DOMAIN\\$NTLM_USER")
+    expected_user="$NTLM_DOMAIN\\$NTLM_USER"
+    # httpd's log escapes the backslash.
+    expected_log_user="$NTLM_DOMAIN\\\\$NTLM_USER"
+fi
+echo "curl ($client_side): $(mech_file_of "$client_side")"
+
+# localhost resolves to 127.0.0.1 only here: curl's SPN is HTTP@localhost
+# (for an address it would be HTTP@127.0.0.1, which Kerberos cannot name).
+status=0
+env "${client_env[@]}" curl --silent --show-error --verbose --negotiate -u : --max-time 30 \
+    --resolve "localhost:$port:127.0.0.1" \
+    -o "$TEST_DIR/body" -w '%{http_code}\n' "http://localhost:$port/index.html" \
+    > "$TEST_DIR/curl.code" 2> "$TEST_DIR/curl.log" || status=$?
+
+# httpd writes the access log line after the response: wait for one line
+# per request curl sent (a readiness wait, ended early if httpd dies).
+requests=$(grep -c '^> GET ' "$TEST_DIR/curl.log" || true)
+while [[ $(wc -l < "$root/logs/access.log" 2>/dev/null || echo 0) -lt $requests ]] && kill -0 "$HTTPD_PID" 2>/dev/null; do
+    sleep 0.05
+done
+kill "$HTTPD_PID" 2>/dev/null || true
+wait "$HTTPD_PID" 2>/dev/null || true
+forget_test_pid "$HTTPD_PID"
+
+echo "---- curl (exit $status) ----"
+grep -E '^(> (GET|Authorization)|< (HTTP|WWW-Authenticate)|\* (Server auth|Connection))' "$TEST_DIR/curl.log" |
+    sed -E 's/(Negotiate [A-Za-z0-9+\/]{24})[A-Za-z0-9+\/=]+/\1.../' || true
+echo "---- access.log ----"
+cat "$root/logs/access.log"
+echo "---- error.log (auth_gssapi) ----"
+grep -E 'auth_gssapi|GSS' "$root/logs/error.log" | tail -n 20 || true
+echo "---- curl trace ----"
+trace_events "$client_trace"
+echo "---- httpd trace ----"
+trace_events "$server_trace"
+echo "----"
+
+[[ $status -eq 0 ]] || fail "curl exited $status"
+expect_eq "HTTP status" 200 "$(cat "$TEST_DIR/curl.code")"
+cmp -s "$TEST_DIR/body" "$root/htdocs/index.html" || fail "the page body differs"
+echo "ok: the page body is the document"
+
+# The SPNEGO legs in the headers, in order: curl's Authorization tokens and
+# httpd's WWW-Authenticate tokens (the first 401's bare "Negotiate" has none).
+sed -n -E 's/^> Authorization: Negotiate ([A-Za-z0-9+\/=]+)\r?$/client \1/p; s/^< WWW-Authenticate: Negotiate ([A-Za-z0-9+\/=]+)\r?$/server \1/p' \
+    "$TEST_DIR/curl.log" |
+    while read -r label b64; do
+        printf '%s %s\n' "$label" "$(printf '%s' "$b64" | base64 -d | od -An -v -tx1 | tr -d ' \n')"
+    done > "$TEST_DIR/legs.hex"
+describe_legs "$TEST_DIR/legs.hex" > "$TEST_DIR/legs"
+echo "---- SPNEGO legs in the headers (label, size, description) ----"
+cat "$TEST_DIR/legs"
+
+if [[ $mech == kerberos ]]; then
+    if [[ $client_side == ours ]]; then
+        mech_types="$MS_KRB5_OID,$KRB5_OID" supported=$MS_KRB5_OID
+    else
+        mech_types=$KRB5_OID supported=$KRB5_OID
+    fi
+    # curl asks for mutual authentication: the 200 carries the AP-REP.
+    expect_legs "$TEST_DIR/legs" \
+        "client NegTokenInit mechTypes=[$mech_types] mechToken=krb5:AP-REQ mechListMIC=absent" \
+        "server NegTokenResp negState=accept-completed supportedMech=$supported responseToken=krb5:AP-REP mechListMIC=absent"
+    # With a ticket curl sends its token on the first request.
+    expect_eq "requests curl sent" 1 "$requests"
+else
+    # MIT's initiator marks its AUTHENTICATE leg accept-incomplete; ours
+    # leaves negState out.
+    third_state=absent
+    [[ $client_side == ours ]] || third_state=accept-incomplete
+    expect_legs "$TEST_DIR/legs" \
+        "client NegTokenInit mechTypes=[$NTLM_OID] mechToken=NTLM:NEGOTIATE mechListMIC=absent" \
+        "server NegTokenResp negState=accept-incomplete supportedMech=$NTLM_OID responseToken=NTLM:CHALLENGE mechListMIC=absent" \
+        "client NegTokenResp negState=$third_state supportedMech=absent responseToken=NTLM:AUTHENTICATE mechListMIC=present" \
+        "server NegTokenResp negState=accept-completed supportedMech=absent responseToken=absent mechListMIC=present"
+    expect_eq "requests curl sent" 2 "$requests"
+fi
+
+line=$(grep ' status=200 ' "$root/logs/access.log" | tail -n 1)
+[[ -n $line ]] || fail "no 200 line in the access log"
+[[ $line == *"user=$expected_log_user "* ]] || fail "the access log does not name $expected_user: $line"
+[[ $line == *"gss_name=$expected_log_user "* ]] || fail "GSS_NAME is not $expected_user: $line"
+echo "ok: access log: user and GSS_NAME $expected_user"
+expect_eq "200 lines in the access log" 1 "$(grep -c ' status=200 ' "$root/logs/access.log")"
+mech_field=$(sed -E 's/.* mech=([^ ]*) .*/\1/' <<< "$line")
+# mod_auth_gssapi's GSS_MECH: the auth type, then its name for the mech
+# that gss_accept_sec_context reported (the sub-mechanism, not SPNEGO).
+if [[ $mech == kerberos ]]; then
+    expect_eq "access log mech" Negotiate/krb5 "$mech_field"
+else
+    expect_eq "access log mech" Negotiate/NTLM "$mech_field"
+fi
+
+mech_word=Kerberos
+[[ $mech == kerberos ]] || mech_word=NTLM
+if [[ $client_side == ours ]]; then
+    if [[ $mech == kerberos ]]; then
+        expect_event_prefix "$client_trace" "spnego: initiator leaves out NTLM: no credentials: "
+        expect_event_prefix "$client_trace" "spnego: initiator -> NegTokenInit mechTypes [Kerberos 5 (Microsoft) ($MS_KRB5_OID), Kerberos 5 ($KRB5_OID)] mechToken AP-REQ ("
+    else
+        expect_event_prefix "$client_trace" "spnego: initiator leaves out Kerberos: no credentials: "
+        expect_event "$client_trace" "spnego: initiator -> NegTokenInit mechTypes [NTLMSSP ($NTLM_OID)] mechToken NTLMSSP (40 bytes) mechListMIC none"
+    fi
+    # curl does not hand the token of the 200 back to gss_init_sec_context,
+    # so its context never completes: no "initiator established" event.
+    expect_event_count "$client_trace" "negotiate: initiator established over $mech_word" 0
+else
+    expect_reference_side "$client_trace"
+fi
+if [[ $server_side == ours ]]; then
+    expect_event "$server_trace" "spnego: acceptor chooses $mech_word"
+    expect_event_count "$server_trace" "negotiate: acceptor established over $mech_word" 1
+    [[ $mech == kerberos ]] || expect_event "$server_trace" "spnego: mechListMIC from the peer verifies"
+else
+    expect_reference_side "$server_trace"
+fi
+if [[ $mech == ntlm ]]; then
+    # Our NTLM ran in httpd under whichever SPNEGO.
+    expect_event "$server_trace" "ntlm: acceptor: authenticated $NTLM_DOMAIN\\$NTLM_USER with NTLMv2, MIC verified"
+fi
+echo "PASS: http $case_name"
