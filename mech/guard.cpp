@@ -88,6 +88,10 @@ ByteView view_of(const gss_buffer_t buf) noexcept {
     return {static_cast<const uint8_t*>(buf->value), buf->length};
 }
 
+gss_buffer_desc buffer_of(ByteView data) noexcept {
+    return gss_buffer_desc{data.size(), const_cast<uint8_t*>(data.data())};
+}
+
 std::string_view text_of(const gss_buffer_t buf) noexcept {
     if (buf == GSS_C_NO_BUFFER || buf->value == nullptr) return {};
     std::string_view s(static_cast<const char*>(buf->value), buf->length);

@@ -69,6 +69,8 @@ void set_buffer(gss_buffer_t out, ByteView data);
 void set_buffer(gss_buffer_t out, std::string_view text);
 void clear_buffer(gss_buffer_t out) noexcept;
 ByteView view_of(const gss_buffer_t buf) noexcept;
+// A buffer descriptor over data, for input parameters (never released).
+gss_buffer_desc buffer_of(ByteView data) noexcept;
 std::string_view text_of(const gss_buffer_t buf) noexcept;
 
 // OID helpers; sets are malloc'ed as the mechglue frees them with free().

@@ -7,6 +7,7 @@
 #include "mech/oids.h"
 #include "util/trace.h"
 
+#include <cstdlib>
 #include <cstring>
 
 using namespace gssneg;
@@ -448,4 +449,128 @@ GSSNEG_EXPORT OM_uint32 gssi_pseudo_random(OM_uint32* minor_status, gss_ctx_id_t
                 return t.pseudo_random(minor_status, h, prf_key, prf_in, desired_output_len, prf_out);
             });
     });
+}
+
+// ---- Export and import ----
+//
+// A Negotiate context travels as its chosen mechanism's context, in the
+// layout MIT's SPNEGO uses: a 4-byte big-endian OID length, the mechanism
+// OID and that mechanism's own token (for Kerberos, exactly what the
+// mechglue's gss_export_sec_context writes). So a context exported by MIT's
+// SPNEGO imports here, and the other way round. Only complete contexts
+// travel, as with MIT's SPNEGO.
+
+namespace {
+
+constexpr size_t oid_length_octets = 4;
+
+bool oid_is(ByteView oid, const gss_OID_desc& want) {
+    return oid.size() == want.length && std::memcmp(oid.data(), want.elements, oid.size()) == 0;
+}
+
+Bytes with_mech_header(const gss_OID_desc& mech, ByteView token) {
+    ByteWriter w;
+    w.u32be(mech.length);
+    w.bytes({static_cast<const uint8_t*>(mech.elements), mech.length});
+    w.bytes(token);
+    return w.take();
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gssi_export_sec_context(OM_uint32* minor_status, gss_ctx_id_t* context_handle,
+                                                gss_buffer_t interprocess_token) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (interprocess_token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(interprocess_token);
+        if (context_handle == nullptr || *context_handle == GSS_C_NO_CONTEXT) return GSS_S_CALL_INACCESSIBLE_READ;
+        NegoContextHandle* ctx = nego_context_of(*context_handle);
+        if (!ctx->established)
+            throw GssError(GSS_S_UNAVAILABLE, Minor::context_incomplete,
+                           "only complete Negotiate contexts can be exported");
+        MechSub& sub = *ctx->established;
+        gss_ctx_id_t h = sub.handle();
+        if (sub.via_mechglue()) {
+            // The mechglue's token already starts with the krb5 OID.
+            krb5::MechBuffer token;
+            const OM_uint32 major = table().export_sec_context(minor_status, &h, token.get());
+            if (GSS_ERROR(major)) return major;
+            set_buffer(interprocess_token, view_of(token.get()));
+        } else {
+            gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
+            const OM_uint32 major = gss_export_sec_context(minor_status, &h, &token);
+            if (GSS_ERROR(major)) return major;
+            const Bytes framed = with_mech_header(oid::ntlm, view_of(&token));
+            std::free(token.value);  // this module's allocation (malloc)
+            set_buffer(interprocess_token, ByteView(framed));
+        }
+        // RFC 2743 2.2.8: the exported context is no longer usable here. The
+        // mechanism has deleted its own context.
+        if (h == GSS_C_NO_CONTEXT) sub.release();
+        delete ctx;
+        *context_handle = GSS_C_NO_CONTEXT;
+        if (trace_enabled()) trace("negotiate", "context exported");
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_import_sec_context_by_mech(OM_uint32* minor_status, gss_OID,
+                                                        gss_buffer_t interprocess_token,
+                                                        gss_ctx_id_t* context_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (context_handle == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *context_handle = GSS_C_NO_CONTEXT;
+        if (interprocess_token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+        const ByteView token = view_of(interprocess_token);
+        ByteReader r(token, Minor::bad_export_token);
+        const uint32_t oid_length = r.u32be();
+        if (oid_length == 0 || oid_length > r.remaining())
+            throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "mechanism OID length");
+        const ByteView mech = r.take(oid_length);
+        const ByteView inner = r.take(r.remaining());
+
+        auto ctx = std::make_unique<NegoContextHandle>();
+        OM_uint32 minor = 0;
+        int local = 0;
+        int open = 0;
+        if (oid_is(mech, oid::krb5)) {
+            // Only the krb5 mechanism's tokens go back to the mechglue: any
+            // other OID there could name this interposer again.
+            const krb5::MechglueTable& t = table();
+            gss_buffer_desc whole = buffer_of(token);
+            gss_ctx_id_t h = GSS_C_NO_CONTEXT;
+            const OM_uint32 major = t.import_sec_context(minor_status, &whole, &h);
+            if (GSS_ERROR(major)) return major;
+            krb5::MechContext owned;
+            *owned.inout() = h;
+            if (GSS_ERROR(t.inquire_context(&minor, h, nullptr, nullptr, nullptr, nullptr, nullptr, &local, &open)) ||
+                !open)
+                throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "the Kerberos context is not complete");
+            ctx->initiator = local != 0;
+            ctx->established = make_krb5_sub(ctx->initiator, GSS_C_NO_CREDENTIAL, GSS_C_NO_NAME, 0, ctx->call,
+                                             owned.release());
+        } else if (oid_is(mech, oid::ntlm)) {
+            gss_buffer_desc ntlm_token = buffer_of(inner);
+            gss_ctx_id_t h = GSS_C_NO_CONTEXT;
+            const OM_uint32 major = gss_import_sec_context(minor_status, &ntlm_token, &h);
+            if (GSS_ERROR(major)) return major;
+            // NTLM exports only complete contexts.
+            ctx->initiator = context_of(h)->initiator;
+            ctx->established = make_ntlm_sub(ctx->initiator, GSS_C_NO_CREDENTIAL, GSS_C_NO_NAME, 0,
+                                             ctx->call, h);
+        } else {
+            throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token,
+                           "Negotiate contexts carry Kerberos or NTLM only");
+        }
+        ctx->ret_flags = ctx->established->flags();
+        if (trace_enabled())
+            trace("negotiate", std::string("context imported over ") + spnego::mech_name(ctx->established->mech()));
+        *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_import_sec_context(OM_uint32* minor_status, gss_buffer_t interprocess_token,
+                                                gss_ctx_id_t* context_handle) {
+    return gssi_import_sec_context_by_mech(minor_status, &oid::spnego, interprocess_token, context_handle);
 }

@@ -19,10 +19,6 @@ using spnego::Mech;
 
 namespace {
 
-gss_buffer_desc buffer_of(ByteView data) {
-    return gss_buffer_desc{data.size(), const_cast<uint8_t*>(data.data())};
-}
-
 Bytes bytes_of(const gss_buffer_desc& b) {
     const auto* p = static_cast<const uint8_t*>(b.value);
     return b.length == 0 ? Bytes{} : Bytes(p, p + b.length);
