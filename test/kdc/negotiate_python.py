@@ -8,7 +8,9 @@ with-kdc.sh; --kinit alice for the Kerberos case).
     kerberos        alice's ticket, and alice's NTLM password in the user
                     file: NegTokenInit offering both Kerberos OIDs and NTLM
                     with the AP-REQ, accept-completed with the AP-REP; both
-                    contexts report the krb5 mech 1.2.840.113554.1.2.2
+                    contexts report the krb5 mech 1.2.840.113554.1.2.2; the
+                    TGT is delegated and the acceptor authenticates onward
+                    with it
     ntlm            no ticket (the harness's KRB5CCNAME is empty, its
                     KRB5_CLIENT_KTNAME a missing file); the initiator's
                     password from NTLM_USER_FILE, its name from NTLMUSER:
@@ -19,7 +21,8 @@ with-kdc.sh; --kinit alice for the Kerberos case).
                     and her password; NTLMUSER unset); the user file is
                     still the acceptor's database
 
-After the handshake, in both directions: wrap/unwrap with confidentiality,
+After the handshake, both contexts are exported and imported again (see
+below), and then, in both directions: wrap/unwrap with confidentiality,
 the replayed wrap token (GSS_S_DUPLICATE_TOKEN from Kerberos, GSS_S_BAD_SIG
 from NTLM, whose RC4 stream has moved on), get_mic/verify_mic,
 wrap_size_limit and a wrap of that size, a MIC over altered data
@@ -113,6 +116,10 @@ spnego = gssapi.OID.from_int_seq(SPNEGO_OID)
 target = gssapi.Name("host@localhost", gssapi.NameType.hostbased_service)
 flags = [Flag.mutual_authentication, Flag.integrity, Flag.confidentiality,
          Flag.replay_detection, Flag.out_of_sequence_detection]
+if CASE == "kerberos":
+    # alice's TGT is forwardable (the harness's krb5.conf): Kerberos
+    # delegates it inside the AP-REQ.
+    flags.append(Flag.delegate_to_peer)
 
 initiator_creds = None
 if CASE == "ntlm-password":
@@ -193,6 +200,22 @@ for side, ctx in (("initiator", initiator), ("acceptor", acceptor)):
 if CASE == "kerberos":
     check("initiator mutual", True, Flag.mutual_authentication in initiator.actual_flags)
     check("acceptor mutual", True, Flag.mutual_authentication in acceptor.actual_flags)
+    # Delegation: the acceptor gets alice's credential (a krb5 credential
+    # from the mechglue) and uses it to authenticate as alice elsewhere.
+    check("initiator delegates", True, Flag.delegate_to_peer in initiator.actual_flags)
+    check("acceptor got delegation", True, Flag.delegate_to_peer in acceptor.actual_flags)
+    delegated = acceptor.delegated_creds
+    if delegated is None:
+        fail("the acceptor has no delegated credential")
+    check("delegated credential's name", expected_client, str(delegated.name))
+    krb5 = gssapi.OID.from_int_seq(KRB5_OID)
+    onward = gssapi.SecurityContext(name=target, mech=krb5, usage="initiate", creds=delegated)
+    onward_acceptor = gssapi.SecurityContext(usage="accept")
+    onward_acceptor.step(onward.step())
+    check("onward context with the delegated credential: complete", True, onward_acceptor.complete)
+    check("onward context: the client", expected_client, str(onward_acceptor.initiator_name))
+else:
+    check("no delegation over NTLM", None, acceptor.delegated_creds)
 
 # Export and import. A half-done context does not travel; a complete one
 # travels as its chosen mechanism's context, in the layout of MIT's SPNEGO
