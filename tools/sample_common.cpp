@@ -1,5 +1,9 @@
 #include "sample_common.h"
 
+#include "spnego/neg_token_init.h"
+#include "spnego/neg_token_resp.h"
+#include "spnego/token_kind.h"
+
 #include <openssl/evp.h>
 
 #include <arpa/inet.h>
@@ -10,6 +14,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <optional>
 
 namespace gssneg::sample {
 
@@ -263,21 +269,91 @@ std::string status_one_line(OM_uint32 major, OM_uint32 minor, gss_OID mech)
            display_status_all(minor, GSS_C_MECH_CODE, mech);
 }
 
-std::string describe_token(const void* data, std::size_t length)
+namespace {
+
+std::string ntlm_kind(const std::uint8_t* p, std::size_t length)
 {
     static constexpr std::uint8_t signature[8] = {'N', 'T', 'L', 'M', 'S', 'S', 'P', 0};
+    if (length < 9 || std::memcmp(p, signature, sizeof signature) != 0)
+        return {};
+    // MS-NLMP 2.2.1: MessageType is a 32-bit field after the signature;
+    // its first (little-endian) byte names the message.
+    switch (p[8]) {
+    case 1: return "NEGOTIATE";
+    case 2: return "CHALLENGE";
+    case 3: return "AUTHENTICATE";
+    default: return "NTLMSSP type " + std::to_string(p[8]);
+    }
+}
+
+// What a token carried inside SPNEGO is: an NTLM message or the Kerberos
+// message (AP-REQ, AP-REP, KRB-ERROR).
+std::string inner_kind(const gssneg::Bytes& token)
+{
+    const std::string ntlm = ntlm_kind(token.data(), token.size());
+    if (!ntlm.empty())
+        return ntlm;
+    return spnego::token_kind_name(spnego::classify(token).kind);
+}
+
+std::string mech_short_name(const spnego::Oid& oid)
+{
+    const char* name = spnego::oid_name(oid);
+    return name != nullptr ? name : oid.to_string();
+}
+
+// "NegTokenInit [Kerberos 5 (Microsoft), Kerberos 5, NTLMSSP] with AP-REQ",
+// "NegTokenResp accept-incomplete NTLMSSP with CHALLENGE, mechListMIC".
+std::string describe_spnego(gssneg::ByteView token)
+{
+    std::string out;
+    std::optional<gssneg::Bytes> inner;
+    bool mic = false;
+    if (spnego::classify(token).kind == spnego::TokenKind::spnego_init) {
+        const spnego::NegTokenInit init(token);
+        out = init.form() == spnego::NegTokenInit::Form::ms_spng_init2 ? "NegTokenInit2 [" : "NegTokenInit [";
+        for (std::size_t i = 0; i < init.mech_types().size(); ++i)
+            out += (i != 0 ? ", " : "") + mech_short_name(init.mech_types()[i]);
+        out += "]";
+        inner = init.mech_token();
+        mic = init.mech_list_mic().has_value();
+    } else {
+        const spnego::NegTokenResp resp(token);
+        out = "NegTokenResp";
+        if (resp.neg_state())
+            out += std::string(" ") + spnego::neg_state_name(*resp.neg_state());
+        if (resp.supported_mech())
+            out += " " + mech_short_name(*resp.supported_mech());
+        inner = resp.response_token();
+        mic = resp.mech_list_mic().has_value();
+    }
+    if (inner)
+        out += " with " + inner_kind(*inner);
+    if (mic)
+        out += ", mechListMIC";
+    return out;
+}
+
+}  // namespace
+
+std::string describe_token(const void* data, std::size_t length)
+{
     const auto* p = static_cast<const std::uint8_t*>(data);
-    std::string kind = "token";
-    if (length >= 9 && std::memcmp(p, signature, sizeof signature) == 0) {
-        // MS-NLMP 2.2.1: MessageType is a 32-bit field after the signature;
-        // its first (little-endian) byte names the message.
-        switch (p[8]) {
-        case 1: kind = "NEGOTIATE"; break;
-        case 2: kind = "CHALLENGE"; break;
-        case 3: kind = "AUTHENTICATE"; break;
-        default: kind = "NTLMSSP type " + std::to_string(p[8]); break;
+    const gssneg::ByteView token(p, length);
+    std::string kind = ntlm_kind(p, length);
+    if (kind.empty()) {
+        try {
+            const spnego::TokenKind k = spnego::classify(token).kind;
+            if (k == spnego::TokenKind::spnego_init || k == spnego::TokenKind::spnego_resp)
+                kind = describe_spnego(token);
+            else if (k != spnego::TokenKind::unknown && k != spnego::TokenKind::empty)
+                kind = spnego::token_kind_name(k);
+        } catch (const std::exception&) {
+            // Not a well-formed token of a known kind: only its size.
         }
     }
+    if (kind.empty())
+        kind = "token";
     return kind + " " + std::to_string(length) + " bytes";
 }
 

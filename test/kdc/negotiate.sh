@@ -196,4 +196,22 @@ case $case_name in
         trace_has server "mechListMIC from the peer verifies"
         trace_has client "mechListMIC from the peer verifies" ;;
 esac
+
+# The sample programs show each leg: the SPNEGO message and what it carries.
+leg_has() {
+    grep -Eq "^$2 [0-9]+ bytes\$" "$TEST_DIR/$1.out" || fail "$1 shows no leg: $2"
+    echo "ok: $1 shows: $2"
+}
+case $case_name in
+    krb5-ours-ours-mutual)
+        leg_has client '-> leg 1: NegTokenInit \[Kerberos 5 \(Microsoft\), Kerberos 5(, NTLMSSP)?\] with AP-REQ'
+        leg_has client '<- leg 2: NegTokenResp accept-completed Kerberos 5 \(Microsoft\) with AP-REP'
+        leg_has server '<- leg 1: NegTokenInit \[Kerberos 5 \(Microsoft\), Kerberos 5(, NTLMSSP)?\] with AP-REQ'
+        leg_has server '-> leg 2: NegTokenResp accept-completed Kerberos 5 \(Microsoft\) with AP-REP' ;;
+    fallback-no-ticket)
+        leg_has client '-> leg 1: NegTokenInit \[NTLMSSP\] with NEGOTIATE'
+        leg_has client '<- leg 2: NegTokenResp accept-incomplete NTLMSSP with CHALLENGE'
+        leg_has client '-> leg 3: NegTokenResp with AUTHENTICATE, mechListMIC'
+        leg_has client '<- leg 4: NegTokenResp accept-completed, mechListMIC' ;;
+esac
 echo "PASS: $case_name"
