@@ -42,11 +42,11 @@ OM_uint32 forward(gss_ctx_id_t handle, Ours&& ours, Theirs&& theirs) {
 }
 
 // Hands a sub-mechanism's failure to the caller: its minor code, and a
-// detail for gss_display_status when the code is this module's.
+// detail for gss_display_status when the code is this module's (the
+// negotiator has traced it).
 OM_uint32 report(OM_uint32* minor_status, const spnego::NegoStep& s) {
     if (minor_status != nullptr) *minor_status = s.minor;
     if (is_our_minor(s.minor) && !s.detail.empty()) remember_detail(s.minor, s.detail);
-    if (trace_enabled()) trace("negotiate", "failed: " + s.detail);
     return s.major;
 }
 

@@ -25,6 +25,11 @@
 #                              a mechListMIC exchange
 #     ntlm-disabled            GSS_NEGOTIATE_MECHS=kerberos on the initiator
 #                              and no ticket: no mechanism, GSS_S_NO_CRED
+#     krb5-acceptor-error      the acceptor's keytab holds a wrong key for
+#                              host/localhost: it chose Kerberos, so it
+#                              rejects (no fallback) with the KRB-ERROR
+#                              inside, which tells the initiator why
+#     krb5-acceptor-error-ref-ours  the same with MIT's SPNEGO initiator
 source "$(dirname "$0")/../interop/common.sh"
 source "$(dirname "$0")/kdc.sh"
 
@@ -79,11 +84,23 @@ case $case_name in
         client_env=(GSS_NEGOTIATE_MECHS=kerberos)
         client_args=(--mech spnego --target host@localhost --flags integ --expect-fail)
         server_args=(--mech spnego --service host@localhost --expect-fail) ;;
+    krb5-acceptor-error | krb5-acceptor-error-ref-ours)
+        expect_client_ok=0
+        # host/localhost at the KDC's key version, with a key from another
+        # password: the ticket does not decrypt.
+        kvno=$(klist -k "$GSSNEG_SERVICE_KEYTAB" | awk '/host\/localhost@/ { print $1; exit }')
+        [[ $kvno =~ ^[0-9]+$ ]] || fail "no host/localhost entry in $GSSNEG_SERVICE_KEYTAB"
+        printf 'addent -password -p host/localhost@%s -k %s -e aes256-cts-hmac-sha1-96\nnot-the-service-key\nwkt %s\n' \
+            "$GSSNEG_REALM" "$kvno" "$TEST_DIR/wrong-key.keytab" | ktutil > /dev/null
+        [[ -s $TEST_DIR/wrong-key.keytab ]] || fail "ktutil wrote no keytab"
+        server_env=(KRB5_KTNAME="FILE:$TEST_DIR/wrong-key.keytab")
+        client_args=(--mech spnego --target host@localhost --user alice --flags mutual,integ --expect-fail)
+        server_args=(--mech spnego --service host@localhost --expect-fail) ;;
     *) fail "unknown case $case_name" ;;
 esac
 case $case_name in
     krb5-ours-ref) server_side=ref ;;
-    krb5-ref-ours*) client_side=ref ;;
+    krb5-ref-ours* | krb5-acceptor-error-ref-ours) client_side=ref ;;
 esac
 mech_file() { [[ $1 == ours ]] && echo "$OURS_MECH" || echo "$NTLM_MECH"; }
 [[ $ticket -eq 0 ]] || kdc_kinit alice
@@ -135,9 +152,30 @@ done
 
 if [[ $expect_client_ok -eq 0 ]]; then
     [[ $CLIENT_RC -eq 0 ]] || fail "client exit status $CLIENT_RC"
-    trace_has client "initiator leaves out Kerberos: no credentials"
-    trace_lacks client "NTLM"
-    grep -q 'No credentials were supplied' "$TEST_DIR/client.out" || fail "no GSS_S_NO_CRED text"
+    case $case_name in
+        ntlm-disabled)
+            trace_has client "initiator leaves out Kerberos: no credentials"
+            trace_lacks client "NTLM"
+            grep -q 'No credentials were supplied' "$TEST_DIR/client.out" || fail "no GSS_S_NO_CRED text" ;;
+        krb5-acceptor-error*)
+            # The acceptor rejects with Kerberos's own error, never NTLM.
+            trace_has server "acceptor chooses Kerberos"
+            trace_lacks server "acceptor chooses NTLM"
+            trace_lacks server "established over"
+            grep -Eq '^-> leg 2: NegTokenResp reject with KRB-ERROR [0-9]+ bytes$' "$TEST_DIR/server.out" ||
+                fail "server: leg 2 is not a reject carrying a KRB-ERROR"
+            echo "ok: the reject carries the KRB-ERROR"
+            grep -q 'cannot decrypt ticket' "$TEST_DIR/server.out" || fail "server: no Kerberos reason"
+            echo "ok: the acceptor reports Kerberos's reason"
+            # Both initiators hand the KRB-ERROR to Kerberos, which names
+            # the failure the acceptor saw.
+            grep -Eq '^<- leg 2: NegTokenResp reject with KRB-ERROR [0-9]+ bytes$' "$TEST_DIR/client.out" ||
+                fail "client: leg 2 is not the reject"
+            grep -q 'Decrypt integrity check failed' "$TEST_DIR/client.out" ||
+                fail "client: the KRB-ERROR's reason is not reported"
+            echo "ok: the initiator reports the KRB-ERROR's reason"
+            [[ $client_side == ref ]] || trace_has client "the acceptor sent reject" ;;
+    esac
     echo "PASS: $case_name"
     exit 0
 fi
