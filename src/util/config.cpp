@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -228,20 +229,61 @@ std::shared_ptr<const Config> defaults_for_host() {
     return cfg;
 }
 
+// The five variables this module reads, found in one pass over environ
+// (current_config() runs several times per handshake; one getenv each
+// would walk the environment five times).
+struct EnvVars {
+    const char* config = nullptr;
+    const char* lm_compat = nullptr;
+    const char* user_file = nullptr;
+    const char* trace = nullptr;
+    const char* nego_mechs = nullptr;
+};
+
+// The value of NAME=value in entry, or nullptr when entry is another name.
+const char* value_if(const char* entry, std::string_view name) noexcept {
+    if (std::strncmp(entry, name.data(), name.size()) != 0 || entry[name.size()] != '=') return nullptr;
+    return entry + name.size() + 1;
+}
+
+// Keeps the first of duplicate entries, as getenv does.
+void take(const char*& slot, const char* entry, std::string_view name) noexcept {
+    if (slot == nullptr) slot = value_if(entry, name);
+}
+
+EnvVars scan_environment() noexcept {
+    EnvVars vars;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const char* entry = *e;
+        // The first character settles most entries at once.
+        switch (entry[0]) {
+        case 'G':
+            take(vars.config, entry, env_config);
+            take(vars.trace, entry, env_trace);
+            take(vars.nego_mechs, entry, env_nego_mechs);
+            break;
+        case 'L': take(vars.lm_compat, entry, env_lm_compat); break;
+        case 'N': take(vars.user_file, entry, env_user_file); break;
+        default: break;
+        }
+    }
+    return vars;
+}
+
 // The options file as last read, and the environment as last applied.
 class ConfigCache final {
 public:
     std::shared_ptr<const Config> get(Notes& notes) {
         const std::lock_guard lock(m_mutex);
-        const char* path_env = std::getenv(env_config);
-        const std::string_view path = path_env != nullptr ? path_env : GSSNEG_DEFAULT_CONFIG;
+        const EnvVars env = scan_environment();
+        const std::string_view path = env.config != nullptr ? env.config : GSSNEG_DEFAULT_CONFIG;
         const auto now = std::chrono::steady_clock::now();
         if (!m_file_config || path != m_path || now >= m_next_check) {
             m_next_check = now + std::chrono::seconds(1);
             refresh_file(std::string(path), notes);
         }
-        if (!m_current || !same_environment()) {
-            remember_environment();
+        if (!m_current || !same_environment(env)) {
+            remember_environment(env);
             auto cfg = std::make_shared<Config>(*m_file_config);
             apply_environment_noting(*cfg, notes);
             m_current = std::move(cfg);
@@ -296,16 +338,16 @@ private:
         m_file_config = std::move(cfg);
     }
 
-    bool same_environment() const noexcept {
-        return m_lm_compat.matches(std::getenv(env_lm_compat)) && m_user_file.matches(std::getenv(env_user_file)) &&
-               m_trace.matches(std::getenv(env_trace)) && m_nego_mechs.matches(std::getenv(env_nego_mechs));
+    bool same_environment(const EnvVars& env) const noexcept {
+        return m_lm_compat.matches(env.lm_compat) && m_user_file.matches(env.user_file) &&
+               m_trace.matches(env.trace) && m_nego_mechs.matches(env.nego_mechs);
     }
 
-    void remember_environment() {
-        m_lm_compat.assign(std::getenv(env_lm_compat));
-        m_user_file.assign(std::getenv(env_user_file));
-        m_trace.assign(std::getenv(env_trace));
-        m_nego_mechs.assign(std::getenv(env_nego_mechs));
+    void remember_environment(const EnvVars& env) {
+        m_lm_compat.assign(env.lm_compat);
+        m_user_file.assign(env.user_file);
+        m_trace.assign(env.trace);
+        m_nego_mechs.assign(env.nego_mechs);
     }
 
     std::mutex m_mutex;

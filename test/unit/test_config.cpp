@@ -288,6 +288,24 @@ TEST_CASE("current_config() reads the options file and the environment", "[confi
         CHECK(current_config().get() == b.get());
     }
     CHECK(current_config()->lm_compat_level == 2);
+
+    // Names that only start like ours are not ours; each of ours is noticed
+    // when it appears.
+    {
+        const EnvVar longer("NTLM_USER_FILES", "/not/this");
+        const EnvVar prefix("GSS_NEGOTIATE_TRACEX", "stderr");
+        const EnvVar shorter("LM_COMPAT_LEVE", "1");
+        const auto c = current_config();
+        CHECK(c->user_file == "/file/users");
+        CHECK(c->trace.empty());
+        CHECK(c->lm_compat_level == 2);
+        const EnvVar env_users("NTLM_USER_FILE", "/env/users");
+        CHECK(current_config()->user_file == "/env/users");
+        const EnvVar env_mechs("GSS_NEGOTIATE_MECHS", "ntlm");
+        using M = gssneg::Config::NegoMech;
+        CHECK(current_config()->negotiate_mechs == std::vector<M>{M::ntlm});
+    }
+    CHECK(current_config()->user_file == "/file/users");
 }
 
 TEST_CASE("current_config() falls back to the defaults", "[config]") {
