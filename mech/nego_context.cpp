@@ -7,6 +7,7 @@
 #include "mech/oids.h"
 #include "util/trace.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -464,8 +465,12 @@ namespace {
 
 constexpr size_t oid_length_octets = 4;
 
+bool same_bytes(ByteView a, ByteView b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
 bool oid_is(ByteView oid, const gss_OID_desc& want) {
-    return oid.size() == want.length && std::memcmp(oid.data(), want.elements, oid.size()) == 0;
+    return same_bytes(oid, {static_cast<const uint8_t*>(want.elements), want.length});
 }
 
 Bytes with_mech_header(const gss_OID_desc& mech, ByteView token) {
@@ -533,9 +538,10 @@ GSSNEG_EXPORT OM_uint32 gssi_import_sec_context_by_mech(OM_uint32* minor_status,
         OM_uint32 minor = 0;
         int local = 0;
         int open = 0;
-        if (oid_is(mech, oid::krb5)) {
-            // Only the krb5 mechanism's tokens go back to the mechglue: any
-            // other OID there could name this interposer again.
+        if (oid_is(mech, oid::krb5) || same_bytes(mech, spnego::oids::ms_kerberos().bytes())) {
+            // Only the krb5 mechanism's tokens (under either of its OIDs)
+            // go back to the mechglue: any other OID there could name this
+            // interposer again.
             const krb5::MechglueTable& t = table();
             gss_buffer_desc whole = buffer_of(token);
             gss_ctx_id_t h = GSS_C_NO_CONTEXT;
