@@ -36,6 +36,7 @@ a failure with every thread's stack.
 """
 import faulthandler
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -276,6 +277,46 @@ for cut in (3, 4 + len(spnego_der) + 2, len(as_public["acceptor"]) - 1):
         print("ok: import cut to %d bytes -> major 0x%x" % (cut, e.maj_code))
 initiator = gssapi.SecurityContext(base=gr.import_sec_context(as_public["initiator"]))
 acceptor = gssapi.SecurityContext(base=gr.import_sec_context(as_public["acceptor"]))
+
+# A pair made and exported by MIT's SPNEGO in another process (the mech file
+# without the interposer line) imports here through our interposer and
+# protects messages both ways.
+MIT_PAIR = r'''
+import sys, gssapi, gssapi.raw as gr
+spnego = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
+target = gssapi.Name("host@localhost", gssapi.NameType.hostbased_service)
+flags = [gr.RequirementFlag.integrity, gr.RequirementFlag.confidentiality]
+i = gssapi.SecurityContext(name=target, mech=spnego, usage="initiate", flags=flags)
+a = gssapi.SecurityContext(usage="accept")
+token = i.step()
+while token:
+    token = a.step(token)
+    if not token:
+        break
+    token = i.step(token)
+print(i.mech.dotted_form, bytes(i.export()).hex(), bytes(a.export()).hex())
+'''
+if CASE != "ntlm-password":
+    ntlm_only = os.environ.get("GSSNEG_BUILD_MECH_NTLM")
+    if not ntlm_only or not os.path.exists(ntlm_only):
+        fail("GSSNEG_BUILD_MECH_NTLM must name the build tree's conf/mech-ntlm")
+    child_env = dict(os.environ, GSS_MECH_CONFIG=ntlm_only, GSS_NEGOTIATE_TRACE=os.path.join(workdir, "mit-trace"))
+    made = subprocess.run([sys.executable, "-c", MIT_PAIR], env=child_env, capture_output=True, text=True,
+                          timeout=30)
+    if made.returncode != 0:
+        fail("MIT's SPNEGO pair: " + made.stderr.strip())
+    mit_mech, mit_initiator, mit_acceptor = made.stdout.split()
+    check("MIT's SPNEGO pair: mech", MECH, mit_mech)
+    spnego_header = len(spnego_der).to_bytes(4, "big") + spnego_der
+    for blob in (mit_initiator, mit_acceptor):
+        if not bytes.fromhex(blob).startswith(spnego_header):
+            fail("MIT's SPNEGO export is not headed by SPNEGO's OID")
+    mit_i = gssapi.SecurityContext(base=gr.import_sec_context(bytes.fromhex(mit_initiator)))
+    mit_a = gssapi.SecurityContext(base=gr.import_sec_context(bytes.fromhex(mit_acceptor)))
+    check("MIT's pair imported here: mech", MECH, gr.inquire_context(mit_a).mech.dotted_form)
+    for sender, receiver, name in ((mit_i, mit_a, "initiator -> acceptor"), (mit_a, mit_i, "acceptor -> initiator")):
+        sealed = sender.wrap(b"across processes", True).message
+        check("MIT's pair, imported here, " + name, b"across processes", receiver.unwrap(sealed).message)
 for side, ctx in (("initiator", initiator), ("acceptor", acceptor)):
     info = gr.inquire_context(ctx)
     check("imported %s: mech" % side, MECH, info.mech.dotted_form)
@@ -331,7 +372,8 @@ for e in events:
     print(e)
 mech_word = "Kerberos" if CASE == "kerberos" else "NTLM"
 check("trace: contexts exported", 2, events.count("negotiate: context exported"))
-check("trace: contexts imported", 2, events.count("negotiate: context imported over " + mech_word))
+check("trace: contexts imported", 2 if CASE == "ntlm-password" else 4,
+      events.count("negotiate: context imported over " + mech_word))
 for event in ("negotiate: initiator established over " + mech_word,
               "negotiate: acceptor established over " + mech_word,
               "spnego: acceptor chooses " + mech_word):
