@@ -84,6 +84,7 @@ GSSNEG_AD_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$GSSNEG_AD_HERE/../lib/exit_trap.sh"
 _dc_lock_fd=
 _dc_stdin_fd=
+_dc_master_start=
 DC_PROCESSES=()
 
 _dc_log() {
@@ -103,6 +104,8 @@ GSSNEG_AD_NSS_WRAPPER=${GSSNEG_AD_NSS_WRAPPER:-$(_dc_find_nss_wrapper || true)}
 # when everything is installed (tools/install-deps installs it all).
 dc_missing() {
     local tool
+    # Samba binds 88, 389 and 445 itself (there is no socket wrapper here).
+    [[ $(id -u) -eq 0 ]] || { echo "the DC binds ports 88, 389 and 445: run the ad tests as root"; return 0; }
     for tool in samba samba-tool wbinfo kinit klist flock "$GSSNEG_PYTHON"; do
         command -v "$tool" > /dev/null || { echo "$tool is missing (tools/install-deps)"; return 0; }
     done
@@ -286,9 +289,10 @@ _dc_stat() {
 }
 
 # dc_processes [MASTER]: sets DC_PROCESSES to "PID:STARTTIME" of every
-# process of the running DC (or of the samba MASTER pid): the master, the processes in its session and their descendants
-# (smbd and winbindd call setsid(): their own sessions), the pid files, and
-# Samba programs whose command line names this smb.conf.
+# process of the running DC (or of the samba MASTER pid): the master, the
+# processes in its session and their descendants (smbd and winbindd call
+# setsid(): their own sessions), the pid files, and Samba programs whose
+# command line names this smb.conf.
 dc_processes() {
     local master=${1:-$GSSNEG_AD_PID} conf=$GSSNEG_AD_SMB_CONF stat pid f changed
     local -A ours=() ppid_of=() sid_of=() start_of=() named=()
