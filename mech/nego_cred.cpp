@@ -426,9 +426,10 @@ GSSNEG_EXPORT OM_uint32 gssi_delete_name_attribute(OM_uint32* minor_status, gss_
     });
 }
 
-// The krb5 mechanism's token (RFC 6680 section 7.5, token ID 04 02 and the
-// krb5 OID), which gss_import_name with GSS_C_NT_COMPOSITE_EXPORT turns
-// back into a Kerberos name with its attributes, Negotiate or not.
+// RFC 6680 gss_export_name_composite: the krb5 mechanism's own token (04 02,
+// the krb5 OID, the name, its attributes), which gss_import_name with
+// GSS_C_NT_COMPOSITE_EXPORT turns back into a Kerberos name with its
+// attributes, Negotiate or not.
 GSSNEG_EXPORT OM_uint32 gssi_export_name_composite(OM_uint32* minor_status, gss_name_t name,
                                                    gss_buffer_t exp_composite_name) {
     return guard(minor_status, [&]() -> OM_uint32 {
