@@ -354,7 +354,10 @@ GSSNEG_EXPORT OM_uint32 gssi_localname(OM_uint32* minor_status, const gss_name_t
 }
 
 // RFC 6680 name attributes: those of the Kerberos name (the PAC's
-// urn:mspac:* attributes, for instance). NTLM names carry none here.
+// urn:mspac:* attributes, for instance), through the krb5 mechanism; an
+// NTLM name answers with this module's NTLM (no attributes but
+// local-login-user). Every call on a Kerberos name goes to the krb5
+// mechanism, so the application sees what MIT's own SPNEGO would show it.
 GSSNEG_EXPORT OM_uint32 gssi_inquire_name(OM_uint32* minor_status, gss_name_t name, int* name_is_mn, gss_OID* mn_mech,
                                           gss_buffer_set_t* attrs) {
     return guard(minor_status, [&]() -> OM_uint32 {
@@ -389,5 +392,55 @@ GSSNEG_EXPORT OM_uint32 gssi_get_name_attribute(OM_uint32* minor_status, gss_nam
         if (!n->krb5) throw GssError(GSS_S_UNAVAILABLE, Minor::no_name_attribute, "the name is not a mechanism name");
         return krb5::mechglue()->get_name_attribute(minor_status, n->krb5.get(), attr, authenticated, complete, value,
                                                     display_value, more);
+    });
+}
+
+namespace {
+
+NegoNameHandle* kerberos_name_for_attributes(gss_name_t name) {
+    NegoNameHandle* n = nego_name_of(name);
+    if (!n->krb5) {
+        // This module's NTLM names have no attributes to change or export
+        // (gss_set_name_attribute, gss_delete_name_attribute and
+        // gss_export_name_composite are not NTLM entry points).
+        throw GssError(GSS_S_UNAVAILABLE, Minor::no_name_attribute,
+                       n->ntlm ? "NTLM names carry no attributes" : "the name is not a mechanism name");
+    }
+    return n;
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gssi_set_name_attribute(OM_uint32* minor_status, gss_name_t name, int complete,
+                                                gss_buffer_t attr, gss_buffer_t value) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        NegoNameHandle* n = kerberos_name_for_attributes(name);
+        return krb5::mechglue()->set_name_attribute(minor_status, n->krb5.get(), complete, attr, value);
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_delete_name_attribute(OM_uint32* minor_status, gss_name_t name, gss_buffer_t attr) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        NegoNameHandle* n = kerberos_name_for_attributes(name);
+        return krb5::mechglue()->delete_name_attribute(minor_status, n->krb5.get(), attr);
+    });
+}
+
+// RFC 6680 gss_export_name_composite: the krb5 mechanism's own token (04 02,
+// the krb5 OID, the name, its attributes), which gss_import_name with
+// GSS_C_NT_COMPOSITE_EXPORT turns back into a Kerberos name with its
+// attributes, Negotiate or not.
+GSSNEG_EXPORT OM_uint32 gssi_export_name_composite(OM_uint32* minor_status, gss_name_t name,
+                                                   gss_buffer_t exp_composite_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (exp_composite_name == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(exp_composite_name);
+        NegoNameHandle* n = kerberos_name_for_attributes(name);
+        krb5::MechBuffer token;
+        const OM_uint32 major = krb5::mechglue()->export_name_composite(minor_status, n->krb5.get(), token.get());
+        if (GSS_ERROR(major)) return major;
+        set_buffer(exp_composite_name,
+                   ByteView(static_cast<const uint8_t*>(token.desc().value), token.desc().length));
+        return GSS_S_COMPLETE;
     });
 }

@@ -39,6 +39,7 @@ const MechglueTable* load() {
                     resolve(lib, "gss_get_name_attribute", t.get_name_attribute) &&
                     resolve(lib, "gss_set_name_attribute", t.set_name_attribute) &&
                     resolve(lib, "gss_delete_name_attribute", t.delete_name_attribute) &&
+                    resolve(lib, "gss_export_name_composite", t.export_name_composite) &&
                     resolve(lib, "gss_acquire_cred", t.acquire_cred) &&
                     resolve(lib, "gss_acquire_cred_from", t.acquire_cred_from) &&
                     resolve(lib, "gss_acquire_cred_with_password", t.acquire_cred_with_password) &&

@@ -21,6 +21,7 @@ struct MechglueTable final {
     decltype(&::gss_get_name_attribute) get_name_attribute = nullptr;
     decltype(&::gss_set_name_attribute) set_name_attribute = nullptr;
     decltype(&::gss_delete_name_attribute) delete_name_attribute = nullptr;
+    decltype(&::gss_export_name_composite) export_name_composite = nullptr;
     decltype(&::gss_acquire_cred) acquire_cred = nullptr;
     decltype(&::gss_acquire_cred_from) acquire_cred_from = nullptr;
     decltype(&::gss_acquire_cred_with_password) acquire_cred_with_password = nullptr;

@@ -5,17 +5,8 @@
 set -euo pipefail
 
 KDC_TEST_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$KDC_TEST_HERE/../lib/expect.sh"
 source "$KDC_TEST_HERE/kdc.sh"
-
-fail() {
-    echo "FAIL: $*"
-    exit 1
-}
-
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
 
 for tool in krb5kdc kdb5_util kadmin.local kinit klist "$GSSNEG_PYTHON"; do
     command -v "$tool" > /dev/null || skip "$tool is missing (tools/install-deps)"
@@ -56,30 +47,4 @@ forget_test_pid() {
         [[ $pid == "$1" ]] || keep+=("$pid")
     done
     TEST_PIDS=("${keep[@]}")
-}
-
-# expect_eq WHAT EXPECTED ACTUAL
-expect_eq() {
-    [[ $2 == "$3" ]] || fail "$1: expected '$2', got '$3'"
-    echo "ok: $1 = '$3'"
-}
-
-# expect_line FILE LINE: FILE has LINE exactly.
-expect_line() {
-    grep -qxF -- "$2" "$1" || { cat "$1"; fail "$(basename "$1") lacks the line: $2"; }
-    echo "ok: $(basename "$1") has: $2"
-}
-
-# expect_no_line FILE PATTERN: no line of FILE contains the fixed string.
-expect_no_match() {
-    if grep -qF -- "$2" "$1"; then
-        cat "$1"
-        fail "$(basename "$1") must not contain: $2"
-    fi
-    echo "ok: $(basename "$1") has no: $2"
-}
-
-# count_lines FILE STRING: how many lines of FILE contain the fixed string.
-count_lines() {
-    grep -cF -- "$2" "$1" || true
 }

@@ -41,6 +41,7 @@ GSSNEG_HOST_SERVICE=host@localhost
 GSSNEG_HTTP_SERVICE=HTTP@localhost
 : "${GSSNEG_PYTHON:=/usr/bin/python3}"
 GSSNEG_KDC_PID=
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/exit_trap.sh"
 
 _kdc_log() {
     echo "kdc.sh: $*" >&2
@@ -170,36 +171,6 @@ _kdc_export() {
     } > "$dir/env.sh"
 }
 
-# _kdc_exit_stop: kdc_stop for the EXIT trap, before the caller's own EXIT
-# trap. Returns the status the shell is exiting with, so that a caller's
-# trap that exits with "$?" (as common.sh's cleanup does) keeps the
-# script's status instead of kdc_stop's 0. The trap calls it as
-# "_kdc_exit_stop && :": a failure that is not the last of an && list does
-# not end a set -e shell, so the caller's trap still runs.
-_kdc_exit_stop() {
-    local status=$?
-    kdc_stop
-    return "$status"
-}
-
-# _kdc_add_stop_trap: runs kdc_stop on exit, before whatever EXIT trap the
-# caller already had; TERM/INT/HUP (meson's timeout) turn into an exit so
-# that the EXIT trap runs.
-# shellcheck disable=SC2120 # "set --" below parses the trap, not arguments
-_kdc_add_stop_trap() {
-    local current
-    current=$(trap -p EXIT)
-    if [[ -n $current ]]; then
-        eval "set -- $current"
-        [[ $3 == *kdc_stop* ]] || trap -- "_kdc_exit_stop && :; $3" EXIT
-    else
-        trap -- kdc_stop EXIT
-    fi
-    [[ -n $(trap -p TERM) ]] || trap 'exit 143' TERM
-    [[ -n $(trap -p INT) ]] || trap 'exit 130' INT
-    [[ -n $(trap -p HUP) ]] || trap 'exit 129' HUP
-}
-
 # _kdc_create_db: database, stash and principals (no KDC needed).
 _kdc_create_db() {
     local dir=$GSSNEG_KDC_DIR master
@@ -266,7 +237,8 @@ kdc_start() {
     _kdc_write_krb5_conf "$dir/krb5.conf" 0
     _kdc_export
     _kdc_create_db || return 1
-    _kdc_add_stop_trap
+    # kdc_stop runs on exit, before the EXIT trap the caller already had.
+    chain_stop_on_exit kdc_stop
     for ((attempt = 1; attempt <= 5; attempt++)); do
         port=$(kdc_free_port) || return 1
         GSSNEG_KDC_PORT=$port

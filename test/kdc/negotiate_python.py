@@ -192,6 +192,20 @@ else:
     expected_client = NTLM_DOMAIN + "\\" + NTLM_USER
 check("initiator's name (initiator side)", expected_client, str(initiator.initiator_name))
 check("initiator's name (acceptor side)", expected_client, str(acceptor.initiator_name))
+if CASE != "kerberos":
+    # RFC 6680 on the NTLM source name our Negotiate hands out: no
+    # attributes, none to read, set, delete or export with the name.
+    src = acceptor.initiator_name
+    check("inquire_name(NTLM source name).attrs", [], gr.inquire_name(src, mech_name=True, attrs=True).attrs)
+    for what, call in (("get_name_attribute", lambda: gr.get_name_attribute(src, b"urn:mspac:")),
+                       ("set_name_attribute", lambda: gr.set_name_attribute(src, b"urn:x", [b"v"])),
+                       ("delete_name_attribute", lambda: gr.delete_name_attribute(src, b"urn:x")),
+                       ("export_name_composite", lambda: gr.export_name_composite(src))):
+        try:
+            call()
+            fail(what + " on an NTLM source name succeeded")
+        except gssapi.exceptions.OperationUnavailableError:
+            print("ok: %s on the NTLM source name -> GSS_S_UNAVAILABLE" % what)
 for side, ctx in (("initiator", initiator), ("acceptor", acceptor)):
     got = ctx.actual_flags
     for flag in (Flag.integrity, Flag.confidentiality, Flag.replay_detection):

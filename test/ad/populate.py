@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""Accounts for the test domain, written straight into a freshly provisioned
+Samba AD database (the DC is not running yet), and the service keytab.
+
+    populate.py SMB_CONF KEYTAB < SPEC
+
+SPEC has one account a line:
+
+    user NAME PASSWORD          an enabled user
+    disabled NAME PASSWORD      a user whose account is disabled
+    service NAME SPN            a service account with a random password,
+                                AES keys only, and SPN; its keys go to KEYTAB
+
+Prints "domain-sid SID" and "sid NAME SID" lines for the harness.
+
+One Python process does what a dozen samba-tool runs would (each of those
+loads the whole samba-tool machinery, about 0.8 s): samba-tool user create,
+user setexpiry --noexpiry, user disable, spn add, and domain exportkeytab.
+Runs under Debian's /usr/bin/python3, where Samba's modules live.
+"""
+import os
+import secrets
+import sys
+
+import ldb
+import samba.samdb
+from samba import dsdb
+from samba.auth import system_session
+from samba.dcerpc import security
+from samba.ndr import ndr_unpack
+from samba.net import Net
+from samba.param import LoadParm
+
+try:
+    # Importing it gives Net its export_keytab method.
+    from samba import dckeytab  # noqa: F401
+except ImportError as e:
+    sys.exit("populate.py: Samba has no keytab export (%s)" % e)
+
+
+def replace(db, dn, attr, value):
+    msg = ldb.Message(dn)
+    msg[attr] = ldb.MessageElement(value, ldb.FLAG_MOD_REPLACE, attr)
+    db.modify(msg)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: populate.py SMB_CONF KEYTAB < SPEC")
+    smb_conf, keytab = sys.argv[1:]
+    lp = LoadParm()
+    lp.load(smb_conf)
+    db = samba.samdb.SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp)
+    realm = lp.get("realm").upper()
+    print("domain-sid %s" % db.get_domain_sid())
+
+    spns = []
+    for line in sys.stdin:
+        fields = line.split()
+        if not fields:
+            continue
+        if len(fields) != 3 or fields[0] not in ("user", "disabled", "service"):
+            sys.exit("populate.py: bad spec line: %r" % line)
+        kind, name, value = fields
+        password = secrets.token_urlsafe(48) + "-A1." if kind == "service" else value
+        db.newuser(name, password)
+        account = "(sAMAccountName=%s)" % ldb.binary_encode(name)
+        # The tests must not start failing 42 days after someone's clock
+        # moved: no password expiry, as samba-tool user setexpiry --noexpiry.
+        db.setexpiry(account, 0, no_expiry_req=True)
+        if kind == "disabled":
+            db.disable_account(account)
+        entry = db.search(base=db.domain_dn(), scope=ldb.SCOPE_SUBTREE, expression=account,
+                          attrs=["objectSid"])[0]
+        if kind == "service":
+            replace(db, entry.dn, "servicePrincipalName", value)
+            # Without msDS-SupportedEncryptionTypes the KDC issues RC4
+            # tickets for the account and exportkeytab writes RC4 keys only.
+            replace(db, entry.dn, "msDS-SupportedEncryptionTypes",
+                    str(dsdb.ENC_HMAC_SHA1_96_AES128 | dsdb.ENC_HMAC_SHA1_96_AES256))
+            spns.append(value)
+        print("sid %s %s" % (name, ndr_unpack(security.dom_sid, entry["objectSid"][0])))
+
+    if os.path.exists(keytab):
+        os.unlink(keytab)
+    net = Net(None, lp)
+    for spn in spns:
+        net.export_keytab(keytab=keytab, principal="%s@%s" % (spn, realm))
+
+
+if __name__ == "__main__":
+    main()
