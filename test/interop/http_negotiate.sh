@@ -10,17 +10,13 @@
 #     CASE: ok              200, the access log names the user and the mech
 #           wrong-password  401, the error log shows the GSS failure
 source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/../lib/httpd.sh"
 
 [[ $# -eq 3 ]] || fail "usage: $0 ours|ref ours|ref ok|wrong-password"
 client_side=$1 server_side=$2 case_name=$3
 [[ $case_name == ok || $case_name == wrong-password ]] || fail "unknown case $case_name"
 
-HTTPD=${GSSNEG_HTTPD:-/usr/sbin/apache2}
-MODULES=${GSSNEG_HTTPD_MODULES:-/usr/lib/apache2/modules}
-[[ -x $HTTPD ]] || skip "Apache httpd is not installed (package apache2)"
-[[ -r $MODULES/mod_auth_gssapi.so ]] || skip "mod_auth_gssapi is not installed (package libapache2-mod-auth-gssapi)"
-command -v curl > /dev/null || skip "curl is not installed"
-curl --version | grep -qw SPNEGO || skip "this curl has no SPNEGO support"
+httpd_require
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || skip "/usr/bin/python3 is missing (picks a free port)"
 
@@ -43,79 +39,14 @@ echo "httpd ($server_side): $server_mech"
 chmod 755 "$TEST_DIR"
 chmod 644 "$USER_FILE"
 root=$TEST_DIR/httpd
-mkdir -p "$root/htdocs" "$root/logs" "$root/run"
-echo "hello from the gssneg test server" > "$root/htdocs/index.html"
-
-# A free loopback port: bound by the kernel, released, then given to httpd.
-port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
-user_lines=""
-if [[ $(id -u) -eq 0 ]]; then
-    # httpd refuses to serve as root.
-    user_lines="User nobody
-Group $(id -gn nobody 2>/dev/null || echo nogroup)"
-    chown nobody "$root/run"
-fi
-
-cat > "$root/httpd.conf" <<EOF
-ServerRoot "$root"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile "$root/run/httpd.pid"
-DefaultRuntimeDir "$root/run"
-Mutex file:$root/run default
-$user_lines
-LoadModule mpm_prefork_module $MODULES/mod_mpm_prefork.so
-LoadModule authn_core_module $MODULES/mod_authn_core.so
-LoadModule authz_core_module $MODULES/mod_authz_core.so
-LoadModule authz_user_module $MODULES/mod_authz_user.so
-LoadModule auth_gssapi_module $MODULES/mod_auth_gssapi.so
-StartServers 1
-MinSpareServers 1
-MaxSpareServers 2
-KeepAlive On
-MaxKeepAliveRequests 100
-ErrorLog "$root/logs/error.log"
-LogLevel warn auth_gssapi:debug
-LogFormat "%h user=%u status=%>s mech=%{GSS_MECH}e gss_name=%{GSS_NAME}e error=%{MAG_ERROR}e \"%r\" \"%{MAG_ERROR_TEXT}e\"" gss
-CustomLog "$root/logs/access.log" gss
-DocumentRoot "$root/htdocs"
-<Location "/">
-    AuthType GSSAPI
-    AuthName "gssneg test"
+httpd_prepare "$root" "$PYTHON"
+httpd_write_conf "$root" 127.0.0.1 '    AuthName "gssneg test"
     GssapiConnectionBound On
-    GssapiAllowedMech ntlmssp
-    GssapiPublishMech On
-    GssapiPublishErrors On
-    GssapiSSLonly Off
-    Require valid-user
-</Location>
-EOF
-
-# PassEnv/SetEnv do not reach the module's own GSS calls: the mechglue and
-# the NTLM module read these from httpd's process environment.
-# setsid: on shutdown httpd signals its whole process group, which with
-# -DFOREGROUND would otherwise be this script's (and meson's). Started in
-# the background without job control, setsid is not a group leader and
-# execs in place, so $! stays httpd's pid.
-setsid env GSS_MECH_CONFIG="$server_mech" NTLM_USER_FILE="$USER_FILE" \
+    GssapiAllowedMech ntlmssp'
+httpd_start CHILD_PIDS "$root" "$PYTHON" GSS_MECH_CONFIG="$server_mech" NTLM_USER_FILE="$USER_FILE" \
     KRB5CCNAME="FILE:$TEST_DIR/no-ccache" KRB5_CLIENT_KTNAME="$TEST_DIR/no-client-keytab" \
-    KRB5_KTNAME="$TEST_DIR/no-keytab" \
-    "$HTTPD" -f "$root/httpd.conf" -DFOREGROUND > "$root/logs/stdout.log" 2>&1 &
-HTTPD_PID=$!
-CHILD_PIDS+=("$HTTPD_PID")
-
-# Readiness: wait until httpd accepts connections or exits.
-while ! "$PYTHON" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$port" 2>/dev/null; do
-    if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
-        cat "$root/logs/stdout.log" "$root/logs/error.log" 2>/dev/null || true
-        fail "httpd exited before listening on 127.0.0.1:$port"
-    fi
-    sleep 0.1
-done
-[[ $(cat "$root/run/httpd.pid" 2>/dev/null) == "$HTTPD_PID" ]] \
-    || fail "httpd's pid file names $(cat "$root/run/httpd.pid" 2>/dev/null), not $HTTPD_PID"
-echo "httpd (pid $HTTPD_PID) listening on 127.0.0.1:$port"
+    KRB5_KTNAME="$TEST_DIR/no-keytab"
+echo "httpd (pid $HTTPD_PID) listening on 127.0.0.1:$HTTPD_PORT"
 
 # curl's own user file: the right password, or a wrong one.
 client_users=$TEST_DIR/client-users
@@ -128,28 +59,13 @@ status=0
 env GSS_MECH_CONFIG="$client_mech" NTLM_USER_FILE="$client_users" NTLMUSER="$TEST_DOMAIN\\$TEST_USER" \
     KRB5CCNAME="FILE:$TEST_DIR/no-ccache" KRB5_CLIENT_KTNAME="$TEST_DIR/no-client-keytab" \
     curl --silent --show-error --verbose --negotiate -u : --max-time 30 \
-        -o "$TEST_DIR/body" -w '%{http_code}\n' "http://127.0.0.1:$port/index.html" \
+        -o "$TEST_DIR/body" -w '%{http_code}\n' "http://127.0.0.1:$HTTPD_PORT/index.html" \
         > "$TEST_DIR/curl.code" 2> "$TEST_DIR/curl.log" || status=$?
 
-# httpd writes the access log line after the response has gone out: wait
-# for one line per request curl sent before stopping it (a readiness wait,
-# ended early if httpd dies).
-requests=$(grep -c '^> GET ' "$TEST_DIR/curl.log" || true)
-while [[ $(wc -l < "$root/logs/access.log" 2>/dev/null || echo 0) -lt $requests ]] && kill -0 "$HTTPD_PID" 2>/dev/null; do
-    sleep 0.05
-done
-# Stop httpd by its pid (SIGTERM is a graceful stop for the foreground parent).
-kill "$HTTPD_PID" 2>/dev/null || true
-wait "$HTTPD_PID" 2>/dev/null || true
+httpd_stop_after "$TEST_DIR/curl.log" "$root"
 forget_pid "$HTTPD_PID"
-
-echo "---- curl (exit $status) ----"
-grep -E '^(> (GET|Authorization)|< (HTTP|WWW-Authenticate)|\* (Server auth|Connection))' "$TEST_DIR/curl.log" \
-    | sed -E 's/(Negotiate [A-Za-z0-9+\/]{24})[A-Za-z0-9+\/=]+/\1.../' || true
-echo "---- access.log ----"
-cat "$root/logs/access.log"
-echo "---- error.log (auth_gssapi) ----"
-grep -E 'auth_gssapi|GSS' "$root/logs/error.log" | tail -n 20 || true
+echo "curl exited $status"
+httpd_show "$TEST_DIR/curl.log" "$root"
 
 code=$(cat "$TEST_DIR/curl.code")
 [[ $status -eq 0 ]] || fail "curl exited $status"

@@ -31,6 +31,7 @@
 # HTTP/localhost keytab they can read, and a replay cache they can write.
 source "$(dirname "$0")/common.sh"
 source "$KDC_TEST_HERE/negotiate_apps.sh"
+source "$KDC_TEST_HERE/../lib/httpd.sh"
 
 [[ $# -eq 1 ]] || fail "usage: $0 CASE"
 case_name=$1
@@ -45,20 +46,15 @@ case $case_name in
     *) fail "unknown case $case_name" ;;
 esac
 
-HTTPD=${GSSNEG_HTTPD:-/usr/sbin/apache2}
-MODULES=${GSSNEG_HTTPD_MODULES:-/usr/lib/apache2/modules}
-[[ -x $HTTPD ]] || skip "Apache httpd is not installed (package apache2)"
-[[ -r $MODULES/mod_auth_gssapi.so ]] || skip "mod_auth_gssapi is not installed (package libapache2-mod-auth-gssapi)"
-command -v curl > /dev/null || skip "curl is not installed"
-curl --version | grep -qw SPNEGO || skip "this curl has no SPNEGO support"
+httpd_require
 
 kdc_start "$TEST_DIR/kdc"
 echo "KDC pid $GSSNEG_KDC_PID on 127.0.0.1:$GSSNEG_KDC_PORT"
 
 chmod 755 "$TEST_DIR"
 root=$TEST_DIR/httpd
-mkdir -p "$root/htdocs" "$root/logs" "$root/run" "$root/rcache"
-echo "hello from the gssneg Kerberos test server" > "$root/htdocs/index.html"
+httpd_prepare "$root" "$GSSNEG_PYTHON"
+mkdir -p "$root/rcache"
 cp "$KRB5_CONFIG" "$root/krb5.conf"
 kdc_kadmin "ktadd -k $root/http.keytab -norandkey HTTP/localhost@$GSSNEG_REALM" > "$TEST_DIR/ktadd.out" 2>&1 ||
     { cat "$TEST_DIR/ktadd.out"; fail "could not write httpd's keytab"; }
@@ -70,76 +66,21 @@ client_trace=$TEST_DIR/client.trace
 : > "$client_trace"
 chmod 644 "$root/krb5.conf" "$users" "$server_trace"
 
-user_lines=""
 if [[ $(id -u) -eq 0 ]]; then
-    # httpd refuses to serve as root.
-    user_lines="User nobody
-Group $(id -gn nobody 2>/dev/null || echo nogroup)"
-    chown nobody "$root/run" "$root/rcache" "$root/http.keytab" "$server_trace"
+    # httpd's children run as nobody (httpd_prepare).
+    chown nobody "$root/rcache" "$root/http.keytab" "$server_trace"
 fi
-
-port=$("$GSSNEG_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
-cat > "$root/httpd.conf" <<EOF
-ServerRoot "$root"
-ServerName localhost
-Listen 127.0.0.1:$port
-PidFile "$root/run/httpd.pid"
-DefaultRuntimeDir "$root/run"
-Mutex file:$root/run default
-$user_lines
-LoadModule mpm_prefork_module $MODULES/mod_mpm_prefork.so
-LoadModule authn_core_module $MODULES/mod_authn_core.so
-LoadModule authz_core_module $MODULES/mod_authz_core.so
-LoadModule authz_user_module $MODULES/mod_authz_user.so
-LoadModule auth_gssapi_module $MODULES/mod_auth_gssapi.so
-StartServers 1
-MinSpareServers 1
-MaxSpareServers 2
-KeepAlive On
-MaxKeepAliveRequests 100
-ErrorLog "$root/logs/error.log"
-LogLevel warn auth_gssapi:debug
-LogFormat "%h user=%u status=%>s mech=%{GSS_MECH}e gss_name=%{GSS_NAME}e error=%{MAG_ERROR}e \"%r\" \"%{MAG_ERROR_TEXT}e\"" gss
-CustomLog "$root/logs/access.log" gss
-DocumentRoot "$root/htdocs"
-<Location "/">
-    AuthType GSSAPI
-    AuthName "gssneg Kerberos test"
-    GssapiCredStore keytab:$root/http.keytab
+httpd_write_conf "$root" localhost '    AuthName "gssneg Kerberos test"
+    GssapiCredStore keytab:'"$root"'/http.keytab
     GssapiAcceptorName HTTP@localhost
     GssapiConnectionBound On
     GssapiAllowedMech krb5
-    GssapiAllowedMech ntlmssp
-    GssapiPublishMech On
-    GssapiPublishErrors On
-    GssapiSSLonly Off
-    Require valid-user
-</Location>
-EOF
-
-# The mechglue, krb5 and our module read these from httpd's process
-# environment (PassEnv/SetEnv do not reach them). setsid: httpd signals its
-# whole process group on shutdown; see interop/http_negotiate.sh.
-setsid env GSS_MECH_CONFIG="$(mech_file_of "$server_side")" GSS_NEGOTIATE_TRACE="$server_trace" \
-    NTLM_USER_FILE="$users" KRB5_CONFIG="$root/krb5.conf" KRB5RCACHEDIR="$root/rcache" \
-    KRB5_KTNAME="FILE:$root/no-keytab" KRB5CCNAME="FILE:$root/no-ccache" \
-    KRB5_CLIENT_KTNAME="FILE:$root/no-client-keytab" \
-    "$HTTPD" -f "$root/httpd.conf" -DFOREGROUND > "$root/logs/stdout.log" 2>&1 &
-HTTPD_PID=$!
-TEST_PIDS+=("$HTTPD_PID")
-
-# Readiness: wait until httpd accepts connections or exits.
-while ! "$GSSNEG_PYTHON" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()' "$port" 2>/dev/null; do
-    if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
-        cat "$root/logs/stdout.log" "$root/logs/error.log" 2>/dev/null || true
-        fail "httpd exited before listening on 127.0.0.1:$port"
-    fi
-    sleep 0.1
-done
-[[ $(cat "$root/run/httpd.pid" 2>/dev/null) == "$HTTPD_PID" ]] ||
-    fail "httpd's pid file names $(cat "$root/run/httpd.pid" 2>/dev/null), not $HTTPD_PID"
-echo "httpd ($server_side, pid $HTTPD_PID) listening on 127.0.0.1:$port"
+    GssapiAllowedMech ntlmssp'
+httpd_start TEST_PIDS "$root" "$GSSNEG_PYTHON" GSS_MECH_CONFIG="$(mech_file_of "$server_side")" \
+    GSS_NEGOTIATE_TRACE="$server_trace" NTLM_USER_FILE="$users" KRB5_CONFIG="$root/krb5.conf" \
+    KRB5RCACHEDIR="$root/rcache" KRB5_KTNAME="FILE:$root/no-keytab" KRB5CCNAME="FILE:$root/no-ccache" \
+    KRB5_CLIENT_KTNAME="FILE:$root/no-client-keytab"
+echo "httpd ($server_side, pid $HTTPD_PID) listening on 127.0.0.1:$HTTPD_PORT"
 
 client_env=(GSS_MECH_CONFIG="$(mech_file_of "$client_side")" GSS_NEGOTIATE_TRACE="$client_trace")
 if [[ $mech == kerberos ]]; then
@@ -161,27 +102,16 @@ echo "curl ($client_side): $(mech_file_of "$client_side")"
 # (for an address it would be HTTP@127.0.0.1, which Kerberos cannot name).
 status=0
 env "${client_env[@]}" curl --silent --show-error --verbose --negotiate -u : --max-time 30 \
-    --resolve "localhost:$port:127.0.0.1" \
-    -o "$TEST_DIR/body" -w '%{http_code}\n' "http://localhost:$port/index.html" \
+    --resolve "localhost:$HTTPD_PORT:127.0.0.1" \
+    -o "$TEST_DIR/body" -w '%{http_code}\n' "http://localhost:$HTTPD_PORT/index.html" \
     > "$TEST_DIR/curl.code" 2> "$TEST_DIR/curl.log" || status=$?
 
-# httpd writes the access log line after the response: wait for one line
-# per request curl sent (a readiness wait, ended early if httpd dies).
-requests=$(grep -c '^> GET ' "$TEST_DIR/curl.log" || true)
-while [[ $(wc -l < "$root/logs/access.log" 2>/dev/null || echo 0) -lt $requests ]] && kill -0 "$HTTPD_PID" 2>/dev/null; do
-    sleep 0.05
-done
-kill "$HTTPD_PID" 2>/dev/null || true
-wait "$HTTPD_PID" 2>/dev/null || true
+httpd_stop_after "$TEST_DIR/curl.log" "$root"
 forget_test_pid "$HTTPD_PID"
+requests=$(grep -c '^> GET ' "$TEST_DIR/curl.log" || true)
 
-echo "---- curl (exit $status) ----"
-grep -E '^(> (GET|Authorization)|< (HTTP|WWW-Authenticate)|\* (Server auth|Connection))' "$TEST_DIR/curl.log" |
-    sed -E 's/(Negotiate [A-Za-z0-9+\/]{24})[A-Za-z0-9+\/=]+/\1.../' || true
-echo "---- access.log ----"
-cat "$root/logs/access.log"
-echo "---- error.log (auth_gssapi) ----"
-grep -E 'auth_gssapi|GSS' "$root/logs/error.log" | tail -n 20 || true
+echo "curl exited $status"
+httpd_show "$TEST_DIR/curl.log" "$root"
 echo "---- curl trace ----"
 trace_events "$client_trace"
 echo "---- httpd trace ----"
