@@ -7,21 +7,18 @@ set -euo pipefail
 
 AD_TEST_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$AD_TEST_HERE/../lib/expect.sh"
+source "$AD_TEST_HERE/../lib/test_dir.sh"
 source "$AD_TEST_HERE/dc.sh"
 
 if reason=$(dc_missing); then
     skip "$reason"
 fi
 
-TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gssneg-ad.XXXXXX")
-TEST_PIDS=()
+test_dir_init gssneg-ad
 
 ad_test_cleanup() {
-    local status=$? pid p
-    for pid in "${TEST_PIDS[@]}"; do
-        kill "$pid" 2> /dev/null || true
-        wait "$pid" 2> /dev/null || true
-    done
+    local status=$? p
+    stop_test_pids
     dc_stop
     # dc_stop leaves the processes it collected in DC_PROCESSES.
     for p in "${DC_PROCESSES[@]}"; do
@@ -30,26 +27,9 @@ ad_test_cleanup() {
             status=1
         fi
     done
-    if [[ ${GSSNEG_KEEP_TMP:-0} == 1 ]]; then
-        echo "kept $TEST_DIR"
-    else
-        rm -rf "$TEST_DIR"
-    fi
-    exit "$status"
+    finish_test_dir "$status"
 }
 trap ad_test_cleanup EXIT
-
-# No GSS plugin module unless a test names one.
-: > "$TEST_DIR/no-plugins.mech"
-export GSS_MECH_CONFIG=$TEST_DIR/no-plugins.mech
-
-forget_test_pid() {
-    local keep=() pid
-    for pid in "${TEST_PIDS[@]}"; do
-        [[ $pid == "$1" ]] || keep+=("$pid")
-    done
-    TEST_PIDS=("${keep[@]}")
-}
 
 now_ms() {
     echo $(($(date +%s%N) / 1000000))
