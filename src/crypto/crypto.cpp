@@ -219,9 +219,9 @@ struct Rc4::State {
 
 Rc4::Rc4() noexcept = default;
 
-Rc4::Rc4(ByteView key) : m_state(std::make_unique<State>()) {
+Rc4::Rc4(ByteView key, Engine engine) : m_state(std::make_unique<State>()) {
     if (key.empty() || key.size() > 256) fail("RC4 key size");
-    const EVP_CIPHER* cipher = library().rc4_or_null();
+    const EVP_CIPHER* cipher = engine == Engine::openssl ? library().rc4_or_null() : nullptr;
     if (cipher == nullptr) {
         m_state->soft.emplace(key);
         return;
@@ -258,6 +258,150 @@ Rc4 Rc4::clone() const {
     copy.m_state->evp = new_cipher_ctx();
     if (EVP_CIPHER_CTX_copy(copy.m_state->evp.get(), m_state->evp.get()) != 1) fail("EVP_CIPHER_CTX_copy");
     return copy;
+}
+
+HmacMd5Run::HmacMd5Run(const HmacMd5& key) {
+    if (!key.m_state) fail("HMAC-MD5 used after move");
+    // The keyed states have absorbed exactly the one 64-byte pad block, so
+    // their chaining values are where this run starts.
+    const auto chain_of = [](const MD5_CTX& c) {
+        if (c.num != 0 || c.Nl != 64 * 8 || c.Nh != 0) fail("HMAC-MD5 keyed state");
+        return std::array<uint32_t, 4>{c.A, c.B, c.C, c.D};
+    };
+    m_inner = chain_of(key.m_state->inner);
+    m_outer = chain_of(key.m_state->outer);
+    m_length = m_block.size();
+}
+
+HmacMd5Run::~HmacMd5Run() {
+    secure_wipe(m_inner.data(), sizeof m_inner);
+    secure_wipe(m_outer.data(), sizeof m_outer);
+    secure_wipe(m_block.data(), m_block.size());
+}
+
+void HmacMd5Run::check_usable() const {
+    if (m_finished) fail("HMAC-MD5 run used after finish");
+}
+
+void HmacMd5Run::update(ByteView data) {
+    check_usable();
+    m_length += data.size();
+    if (m_fill != 0) {
+        const size_t take = std::min(data.size(), to_block_boundary());
+        std::copy_n(data.begin(), take, m_block.begin() + static_cast<std::ptrdiff_t>(m_fill));
+        m_fill += take;
+        data = data.subspan(take);
+        if (m_fill < m_block.size()) return;
+        fallback::md5_compress(m_inner, m_block.data(), 1);
+        m_fill = 0;
+    }
+    const size_t blocks = data.size() / m_block.size();
+    fallback::md5_compress(m_inner, data.data(), blocks);
+    data = data.subspan(blocks * m_block.size());
+    std::copy(data.begin(), data.end(), m_block.begin());
+    m_fill = data.size();
+}
+
+// The stitched loop hashes a 64-byte block at a block boundary of the MAC
+// while RC4 runs a 64-byte chunk from a chunk boundary of the stream
+// (Rc4State::bytes_to_chunk); the two boundaries fall at different places
+// in the data, so the loop pairs block k with chunk k, each from its own
+// start, and the bytes before and after go through the separate passes.
+// Sealing: the chunk never lies after the block, so in place no byte is
+// encrypted before it has been hashed.
+void HmacMd5Run::update_then_rc4(ByteView in, std::span<uint8_t> out, Rc4& rc4) {
+    check_usable();
+    if (in.size() != out.size()) fail("cipher buffer sizes differ");
+    if (!rc4.m_state) fail("RC4 used after move");
+    if (!rc4.m_state->soft) {
+        update(in);
+        rc4.process(in, out);
+        return;
+    }
+    fallback::Rc4State& soft = *rc4.m_state->soft;
+    const size_t n = in.size();
+    size_t md5_pos = std::min(n, to_block_boundary());
+    size_t rc4_pos = std::min(n, soft.bytes_to_chunk());
+    update(in.first(md5_pos));
+    if (rc4_pos > md5_pos) {
+        const size_t step = std::min(m_block.size(), n - md5_pos);
+        update(in.subspan(md5_pos, step));
+        md5_pos += step;
+    }
+    soft.process(in.first(rc4_pos), out.first(rc4_pos));
+    const size_t chunks = m_fill == 0 ? (n - md5_pos) / m_block.size() : 0;
+    if (chunks > 0) {
+        soft.process_with_md5(m_inner, in.data() + md5_pos, in.data() + rc4_pos, out.data() + rc4_pos, chunks);
+        m_length += chunks * m_block.size();
+        md5_pos += chunks * m_block.size();
+        rc4_pos += chunks * m_block.size();
+    }
+    update(in.subspan(md5_pos));
+    soft.process(in.subspan(rc4_pos), out.subspan(rc4_pos));
+}
+
+// Unsealing: the chunk runs at least a block ahead, so every block is
+// plaintext when it is hashed.
+void HmacMd5Run::rc4_then_update(ByteView in, std::span<uint8_t> out, Rc4& rc4) {
+    check_usable();
+    if (in.size() != out.size()) fail("cipher buffer sizes differ");
+    if (!rc4.m_state) fail("RC4 used after move");
+    if (!rc4.m_state->soft) {
+        rc4.process(in, out);
+        update(out);
+        return;
+    }
+    fallback::Rc4State& soft = *rc4.m_state->soft;
+    const size_t n = in.size();
+    size_t md5_pos = std::min(n, to_block_boundary());
+    size_t rc4_pos = soft.bytes_to_chunk();
+    while (rc4_pos < md5_pos + m_block.size()) rc4_pos += m_block.size();
+    rc4_pos = std::min(n, rc4_pos);
+    soft.process(in.first(rc4_pos), out.first(rc4_pos));
+    update(ByteView(out).first(md5_pos));
+    const size_t chunks = m_fill == 0 ? (n - rc4_pos) / m_block.size() : 0;
+    if (chunks > 0) {
+        soft.process_with_md5(m_inner, out.data() + md5_pos, in.data() + rc4_pos, out.data() + rc4_pos, chunks);
+        m_length += chunks * m_block.size();
+        md5_pos += chunks * m_block.size();
+        rc4_pos += chunks * m_block.size();
+    }
+    soft.process(in.subspan(rc4_pos), out.subspan(rc4_pos));
+    update(ByteView(out).subspan(md5_pos));
+}
+
+Digest16 HmacMd5Run::finish() {
+    check_usable();
+    m_finished = true;
+    // RFC 1321 3.1-3.2: a single 1 bit, zeros to 56 bytes mod 64, then the
+    // length in bits as a little-endian 64-bit number.
+    const auto pad_and_compress = [this](std::array<uint32_t, 4>& chain) {
+        const uint64_t bits = m_length * 8;
+        m_block[m_fill++] = 0x80;
+        if (m_fill > 56) {
+            std::fill(m_block.begin() + static_cast<std::ptrdiff_t>(m_fill), m_block.end(), uint8_t{0});
+            fallback::md5_compress(chain, m_block.data(), 1);
+            m_fill = 0;
+        }
+        std::fill(m_block.begin() + static_cast<std::ptrdiff_t>(m_fill), m_block.begin() + 56, uint8_t{0});
+        for (size_t k = 0; k < 8; ++k) m_block[56 + k] = static_cast<uint8_t>(bits >> (8 * k));
+        fallback::md5_compress(chain, m_block.data(), 1);
+    };
+    const auto digest_of = [](const std::array<uint32_t, 4>& chain) {
+        Digest16 d{};
+        for (size_t w = 0; w < chain.size(); ++w)
+            for (size_t k = 0; k < 4; ++k) d[4 * w + k] = static_cast<uint8_t>(chain[w] >> (8 * k));
+        return d;
+    };
+    pad_and_compress(m_inner);
+    Digest16 inner = digest_of(m_inner);
+    // RFC 2104: the outer hash over the inner digest, after the opad block.
+    std::copy(inner.begin(), inner.end(), m_block.begin());
+    m_fill = inner.size();
+    m_length = m_block.size() + inner.size();
+    pad_and_compress(m_outer);
+    secure_wipe(inner.data(), inner.size());
+    return digest_of(m_outer);
 }
 
 Bytes rc4_once(ByteView key, ByteView data) {

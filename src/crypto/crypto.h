@@ -30,6 +30,8 @@ Digest16 md4(ByteView data);
 Digest16 md5(std::initializer_list<ByteView> parts);
 Digest16 hmac_md5(ByteView key, std::initializer_list<ByteView> parts);
 
+class HmacMd5Run;
+
 // HMAC-MD5 keyed once and reused for many messages: the keyed state is set up
 // in the constructor, so each mac() is one state copy plus the data.
 class HmacMd5 final {
@@ -46,6 +48,7 @@ public:
     Digest16 mac(std::span<const ByteView> parts) const;
 
 private:
+    friend class HmacMd5Run;
     struct State;
     std::unique_ptr<State> m_state;
 };
@@ -53,7 +56,12 @@ private:
 // A keyed RC4 stream; successive calls continue the keystream.
 class Rc4 final {
 public:
-    explicit Rc4(ByteView key);
+    // OpenSSL's RC4, or the in-tree one (crypto/fallback.h), which
+    // HmacMd5Run can run stitched with MD5. Without the legacy provider
+    // every stream is in-tree.
+    enum class Engine { openssl, in_tree };
+
+    explicit Rc4(ByteView key, Engine engine = Engine::openssl);
     ~Rc4();
     Rc4(const Rc4&) = delete;
     Rc4& operator=(const Rc4&) = delete;
@@ -67,9 +75,45 @@ public:
     Rc4 clone() const;
 
 private:
+    friend class HmacMd5Run;
     Rc4() noexcept;
     struct State;
     std::unique_ptr<State> m_state;
+};
+
+// One HMAC-MD5 over a message fed in pieces, where a piece may also pass
+// through an RC4 stream: NTLM sealing (MS-NLMP 3.4.3) MACs the plaintext and
+// encrypts it. With an in-tree stream, bulk data is hashed and ciphered in one
+// stitched loop (Rc4State::process_with_md5), faster than two passes
+// (docs/performance.md); with an OpenSSL stream the passes are separate. The
+// results are the same either way.
+class HmacMd5Run final {
+public:
+    explicit HmacMd5Run(const HmacMd5& key);
+    ~HmacMd5Run();
+    HmacMd5Run(const HmacMd5Run&) = delete;
+    HmacMd5Run& operator=(const HmacMd5Run&) = delete;
+
+    void update(ByteView data);
+    // Sealing: hashes in (the plaintext) and writes RC4(in) to out.
+    // Unsealing: writes RC4(in) to out and hashes out (the plaintext).
+    // in and out have the same size and are the same buffer or do not
+    // overlap.
+    void update_then_rc4(ByteView in, std::span<uint8_t> out, Rc4& rc4);
+    void rc4_then_update(ByteView in, std::span<uint8_t> out, Rc4& rc4);
+    // The MAC; the run cannot be used afterwards.
+    Digest16 finish();
+
+private:
+    size_t to_block_boundary() const noexcept { return (m_block.size() - m_fill) % m_block.size(); }
+    void check_usable() const;
+
+    std::array<uint32_t, 4> m_inner{};
+    std::array<uint32_t, 4> m_outer{};
+    std::array<uint8_t, 64> m_block{};
+    size_t m_fill = 0;
+    uint64_t m_length = 0;
+    bool m_finished = false;
 };
 
 // One-shot RC4 with a fresh key (KEY_EXCH, LM/NTLMv1 key handling).

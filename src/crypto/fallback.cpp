@@ -1,10 +1,8 @@
 #include "crypto/fallback.h"
 
-#include "util/errors.h"
 #include "util/secure.h"
 
 #include <bit>
-#include <utility>
 
 namespace gssneg::crypto::fallback {
 
@@ -104,36 +102,6 @@ std::array<uint8_t, 16> md4(ByteView data) noexcept {
     Md4 h;
     h.update(data);
     return h.finish();
-}
-
-Rc4State::Rc4State(ByteView key) {
-    if (key.empty() || key.size() > 256) throw GssError(GSS_S_FAILURE, Minor::crypto_failure, "RC4 key size");
-    for (size_t i = 0; i < 256; ++i) m_s[i] = static_cast<uint8_t>(i);
-    uint8_t j = 0;
-    for (size_t i = 0; i < 256; ++i) {
-        j = static_cast<uint8_t>(j + m_s[i] + key[i % key.size()]);
-        std::swap(m_s[i], m_s[j]);
-    }
-}
-
-Rc4State::~Rc4State() {
-    secure_wipe(m_s.data(), m_s.size());
-    secure_wipe(&m_i, 1);
-    secure_wipe(&m_j, 1);
-}
-
-void Rc4State::process(ByteView in, std::span<uint8_t> out) {
-    if (in.size() != out.size()) throw GssError(GSS_S_FAILURE, Minor::crypto_failure, "RC4 buffer sizes");
-    uint8_t i = m_i;
-    uint8_t j = m_j;
-    for (size_t n = 0; n < in.size(); ++n) {
-        i = static_cast<uint8_t>(i + 1);
-        j = static_cast<uint8_t>(j + m_s[i]);
-        std::swap(m_s[i], m_s[j]);
-        out[n] = static_cast<uint8_t>(in[n] ^ m_s[static_cast<uint8_t>(m_s[i] + m_s[j])]);
-    }
-    m_i = i;
-    m_j = j;
 }
 
 }  // namespace gssneg::crypto::fallback

@@ -34,6 +34,7 @@ std::vector<ByteView> views_of(std::span<const SessionSecurity::Part> parts) {
 }
 
 void skip_keystream(crypto::Rc4& rc4, size_t n) {
+    if (n == 0) return;
     std::array<uint8_t, 16384> scratch{};
     while (n > 0) {
         const size_t step = std::min(n, scratch.size());
@@ -57,11 +58,11 @@ SessionSecurity::SessionSecurity(uint32_t negotiated_flags, const Key16& exporte
         m_in.mac.emplace(sign_key(exported_session_key, !is_initiator));
         m_out.seal_key = seal_key(negotiated_flags, exported_session_key, is_initiator);
         m_in.seal_key = seal_key(negotiated_flags, exported_session_key, !is_initiator);
-        m_in.rc4.emplace(m_in.seal_key);
+        rekey(m_in, 0);
     } else {
         m_out.seal_key = seal_key(negotiated_flags, exported_session_key, is_initiator);
     }
-    m_out.rc4.emplace(m_out.seal_key);
+    rekey(m_out, 0);
 }
 
 SessionSecurity::~SessionSecurity() = default;
@@ -71,6 +72,18 @@ SessionSecurity& SessionSecurity::operator=(SessionSecurity&&) noexcept = defaul
 void SessionSecurity::CountedRc4::run(std::span<uint8_t> data) const {
     if (rc4 == nullptr) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
     rc4->process_inplace(data);
+    *position += data.size();
+}
+
+void SessionSecurity::CountedRc4::seal(crypto::HmacMd5Run& mac, std::span<uint8_t> data) const {
+    if (rc4 == nullptr) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
+    mac.update_then_rc4(data, data, *rc4);
+    *position += data.size();
+}
+
+void SessionSecurity::CountedRc4::unseal(crypto::HmacMd5Run& mac, std::span<uint8_t> data) const {
+    if (rc4 == nullptr) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
+    mac.rc4_then_update(data, data, *rc4);
     *position += data.size();
 }
 
@@ -115,6 +128,47 @@ SessionSecurity::Signature SessionSecurity::plain_signature(uint32_t seq, std::s
     return s;
 }
 
+// The plain signature of a message whose confidential parts go through rc4
+// on the way: sealing hashes the plaintext and then encrypts it, unsealing
+// decrypts and then hashes (MS-NLMP 3.4.3: "Set SealedMessage to
+// RC4(Handle, Message)"; the checksum is over the plaintext). With ESS the
+// two run in one pass over each confidential part (crypto::HmacMd5Run).
+SessionSecurity::Signature SessionSecurity::crypt_and_sign(uint32_t seq, std::span<const Part> parts,
+                                                           const std::optional<crypto::HmacMd5>& mac,
+                                                           CountedRc4 rc4, Pass pass) const {
+    const bool any_confidential =
+        std::any_of(parts.begin(), parts.end(), [](const Part& p) { return p.confidential; });
+    if (!m_ess || !any_confidential) {
+        if (pass == Pass::unseal)
+            for (const auto& p : parts)
+                if (p.confidential) rc4.run(p.data);
+        const Signature s = plain_signature(seq, views_of(parts), mac);
+        if (pass == Pass::seal)
+            for (const auto& p : parts)
+                if (p.confidential) rc4.run(p.data);
+        return s;
+    }
+    Signature s{};
+    put_u32le(s.data(), signature_version);
+    put_u32le(s.data() + 12, seq);
+    // MS-NLMP 3.4.4.2: "Set NTLMSSP_MESSAGE_SIGNATURE.Checksum to
+    // HMAC_MD5(SigningKey, ConcatenationOf(SeqNum, Message))[0..7]".
+    crypto::HmacMd5Run hmac(*mac);
+    hmac.update(ByteView(s.data() + 12, 4));
+    for (const auto& p : parts) {
+        if (!p.confidential)
+            hmac.update(p.data);
+        else if (pass == Pass::seal)
+            rc4.seal(hmac, p.data);
+        else
+            rc4.unseal(hmac, p.data);
+    }
+    auto checksum = hmac.finish();
+    std::copy_n(checksum.begin(), 8, s.begin() + 4);
+    secure_wipe(checksum.data(), checksum.size());
+    return s;
+}
+
 // Encrypts the signature fields with the direction's RC4 handle, after the
 // message itself has been (un)sealed with the same handle.
 void SessionSecurity::encrypt_signature(Signature& s, CountedRc4 rc4) const {
@@ -152,15 +206,12 @@ SessionSecurity::Signature SessionSecurity::seal(uint32_t seq, std::span<uint8_t
 
 SessionSecurity::Signature SessionSecurity::seal_parts(uint32_t seq, std::span<const Part> parts) {
     require_seal();
-    const std::vector<ByteView> views = views_of(parts);
     // MS-NLMP 3.4.3: "Set SealedMessage to RC4(Handle, Message)" and then
     // "Set Signature to MAC(Handle, SigningKey, SeqNum, Message)": the
     // checksum is over the plaintext, and its encryption continues the
     // keystream after the message.
-    Signature s = plain_signature(seq, views, m_out.mac);
     const CountedRc4 rc4{&outgoing_rc4(), &m_out.position};
-    for (const auto& p : parts)
-        if (p.confidential) rc4.run(p.data);
+    Signature s = crypt_and_sign(seq, parts, m_out.mac, rc4, Pass::seal);
     encrypt_signature(s, rc4);
     return s;
 }
@@ -195,11 +246,10 @@ bool SessionSecurity::unseal_parts(uint32_t seq, std::span<const Part> parts, By
 bool SessionSecurity::check_incoming(uint32_t seq, std::span<const Part> parts, ByteView signature, bool in_step) {
     const bool uses_rc4 = !m_ess || m_key_exch ||
                           std::any_of(parts.begin(), parts.end(), [](const Part& p) { return p.confidential; });
-    const std::vector<ByteView> views = views_of(parts);
     if (!uses_rc4) {
         // ESS without KEY_EXCH: a bare HMAC, independent of any stream.
         bool unused = false;
-        return check_signature(seq, views, signature, CountedRc4{}, unused);
+        return check_signature(seq, parts, signature, CountedRc4{}, unused);
     }
     Direction& d = incoming_direction();
     if (!d.rc4) throw GssError(GSS_S_FAILURE, Minor::internal_error, "no RC4 handle");
@@ -208,18 +258,14 @@ bool SessionSecurity::check_incoming(uint32_t seq, std::span<const Part> parts, 
         // stream advances whatever the outcome: run the live handle, with no
         // copy (the common case, and the hot path of every unwrap).
         const CountedRc4 live{&*d.rc4, &d.position};
-        for (const auto& p : parts)
-            if (p.confidential) live.run(p.data);
         bool unused = true;
-        return check_signature(seq, views, signature, live, unused);
+        return check_signature(seq, parts, signature, live, unused);
     }
     crypto::Rc4 trial = d.rc4->clone();
     uint64_t position = d.position;
     const CountedRc4 rc4{&trial, &position};
-    for (const auto& p : parts)
-        if (p.confidential) rc4.run(p.data);
     bool made_here = in_step;
-    const bool ok = check_signature(seq, views, signature, rc4, made_here);
+    const bool ok = check_signature(seq, parts, signature, rc4, made_here);
     if (ok || made_here) {
         *d.rc4 = std::move(trial);
         d.position = position;
@@ -227,9 +273,10 @@ bool SessionSecurity::check_incoming(uint32_t seq, std::span<const Part> parts, 
     return ok;
 }
 
-bool SessionSecurity::check_signature(uint32_t seq, std::span<const ByteView> data, ByteView signature,
+// Unseals the confidential parts and checks the signature.
+bool SessionSecurity::check_signature(uint32_t seq, std::span<const Part> parts, ByteView signature,
                                       CountedRc4 rc4, bool& made_here) const {
-    Signature expected = plain_signature(seq, data, m_in.mac);
+    Signature expected = crypt_and_sign(seq, parts, m_in.mac, rc4, Pass::unseal);
     if (m_ess) {
         encrypt_signature(expected, rc4);
         return ct_equal(expected, signature);
@@ -265,7 +312,7 @@ uint32_t SessionSecurity::incoming_sequence(ByteView signature, size_t sealed_le
 }
 
 void SessionSecurity::rekey(Direction& d, uint64_t position) {
-    d.rc4.emplace(d.seal_key);
+    d.rc4.emplace(d.seal_key, m_ess ? crypto::Rc4::Engine::in_tree : crypto::Rc4::Engine::openssl);
     d.position = 0;
     skip_keystream(*d.rc4, position);
     d.position = position;

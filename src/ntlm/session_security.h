@@ -21,6 +21,13 @@
 // re-keying and discarding that many keystream bytes (OpenSSL 3 does not
 // expose the RC4 S-box of a provider cipher).
 //
+// With extended session security each direction's RC4 handle is the in-tree
+// one (crypto::Rc4::Engine::in_tree): sealing and unsealing then run RC4
+// stitched with the HMAC-MD5 of the message (crypto::HmacMd5Run), one pass
+// over the data instead of two. Everything else that uses the stream (MICs'
+// checksums under KEY_EXCH, trial copies, resets, re-keying on import) goes
+// through the same handle, so each direction keeps a single keystream.
+//
 // Without extended session security (NTLMv1 signatures: CRC-32, RC4 over
 // RandomPad/Checksum/SeqNum), both directions use the same seal key. Samba
 // and gss-ntlmssp then run a single RC4 stream and a single sequence counter
@@ -135,7 +142,11 @@ private:
         crypto::Rc4* rc4 = nullptr;
         uint64_t* position = nullptr;
         void run(std::span<uint8_t> data) const;
+        // The same, hashing the plaintext into mac on the way.
+        void seal(crypto::HmacMd5Run& mac, std::span<uint8_t> data) const;
+        void unseal(crypto::HmacMd5Run& mac, std::span<uint8_t> data) const;
     };
+    enum class Pass { seal, unseal };
 
     Direction& incoming_direction() noexcept { return m_ess ? m_in : m_out; }
     const Direction& incoming_direction() const noexcept { return m_ess ? m_in : m_out; }
@@ -143,11 +154,13 @@ private:
     const crypto::Rc4& incoming_rc4() const;
     Signature plain_signature(uint32_t seq, std::span<const ByteView> data,
                               const std::optional<crypto::HmacMd5>& mac) const;
+    Signature crypt_and_sign(uint32_t seq, std::span<const Part> parts, const std::optional<crypto::HmacMd5>& mac,
+                             CountedRc4 rc4, Pass pass) const;
     void encrypt_signature(Signature& s, CountedRc4 rc4) const;
-    bool check_signature(uint32_t seq, std::span<const ByteView> data, ByteView signature, CountedRc4 rc4,
+    bool check_signature(uint32_t seq, std::span<const Part> parts, ByteView signature, CountedRc4 rc4,
                          bool& made_here) const;
     bool check_incoming(uint32_t seq, std::span<const Part> parts, ByteView signature, bool in_step);
-    static void rekey(Direction& d, uint64_t position);
+    void rekey(Direction& d, uint64_t position);
     void require_seal() const;
 
     uint32_t m_flags;

@@ -183,6 +183,67 @@ TEST_CASE("with KEY_EXCH a MIC's checksum goes through the outgoing seal handle"
     CHECK(hex(sig) == "01000000" + hex(encrypted) + "00000000");
 }
 
+// MS-NLMP 3.4.3 and 3.4.4.2 recomputed apart, with OpenSSL's RC4 and
+// HMAC-MD5: one keystream per direction runs through sealed messages,
+// scatter/gather parts and, with KEY_EXCH, the checksums of MICs.
+TEST_CASE("with ESS each direction's keystream runs on through seals, MICs and parts", "[session]") {
+    for (const bool key_exch : {true, false}) {
+        INFO("KEY_EXCH " << key_exch);
+        const uint32_t flags = sign_seal | ess | flag::negotiate_128 | (key_exch ? flag::key_exch : 0);
+        const Key16 key = random_key();
+        SessionSecurity ini(flags, key, true);
+        SessionSecurity acc(flags, key, false);
+        crypto::Rc4 stream(seal_key(flags, key, true), crypto::Rc4::Engine::openssl);
+        const crypto::HmacMd5 hmac(sign_key(key, true));
+        const auto expected_signature = [&](uint32_t seq, std::initializer_list<ByteView> parts) {
+            const uint8_t seq_le[4] = {static_cast<uint8_t>(seq), static_cast<uint8_t>(seq >> 8),
+                                       static_cast<uint8_t>(seq >> 16), static_cast<uint8_t>(seq >> 24)};
+            std::vector<ByteView> all{ByteView(seq_le, 4)};
+            all.insert(all.end(), parts.begin(), parts.end());
+            const auto mac = hmac.mac(std::span<const ByteView>(all));
+            Bytes checksum(mac.begin(), mac.begin() + 8);
+            if (key_exch) stream.process_inplace(checksum);
+            return "01000000" + hex(checksum) + hex(ByteView(seq_le, 4));
+        };
+        const auto encrypted = [&](const Bytes& plain) {
+            Bytes out(plain.size());
+            stream.process(plain, out);
+            return out;
+        };
+
+        uint32_t seq = 0;
+        for (const size_t n : {0u, 1u, 63u, 100u, 1000u, 4099u, 1u << 20}) {
+            INFO("size " << n);
+            const Bytes plain = message(n, static_cast<uint8_t>(n));
+            Bytes data = plain;
+            const auto sig = ini.seal(seq, data);
+            CHECK(data == encrypted(plain));
+            CHECK(hex(sig) == expected_signature(seq, {plain}));
+            REQUIRE(acc.unseal(seq, data, sig));
+            CHECK(data == plain);
+            ++seq;
+
+            const Bytes mic_message = message(n % 97, 3);
+            const auto mic = ini.sign(seq, {mic_message});
+            CHECK(hex(mic) == expected_signature(seq, {mic_message}));
+            REQUIRE(acc.verify(seq, {mic_message}, mic));
+            ++seq;
+
+            const Bytes a = message(n % 300, 1), b = message(n % 50, 2), c = message(n % 5000, 4);
+            Bytes pa = a, pb = b, pc = c;
+            const SessionSecurity::Part parts[] = {{pa, true}, {pb, false}, {pc, true}};
+            const auto iov_sig = ini.seal_parts(seq, parts);
+            CHECK(pa == encrypted(a));
+            CHECK(pb == b);
+            CHECK(pc == encrypted(c));
+            CHECK(hex(iov_sig) == expected_signature(seq, {a, b, c}));
+            REQUIRE(acc.unseal_parts(seq, parts, iov_sig));
+            CHECK((pa == a && pb == b && pc == c));
+            ++seq;
+        }
+    }
+}
+
 TEST_CASE("initiator and acceptor round trips for every key strength", "[session]") {
     for (const auto& var : variants) {
         INFO(var.name);
