@@ -7,13 +7,17 @@
 //   - the captured and hand-built SPNEGO tokens of test/data/spnego.vectors;
 //   - contexts established through the module's own entry points
 //     (fuzz_context_pair): their exports, and the wrap and MIC tokens each
-//     side of the fuzz_protect pair makes for the other.
+//     side of the fuzz_protect pair makes for the other;
+//   - Negotiate exchanges between the module's own interposer initiator and
+//     acceptor (fuzz_nego), and the SPNEGO tokens of other peers at the leg
+//     they belong to, for fuzz_nego_accept and fuzz_nego_init.
 //
 //   fuzz_seeds NLMP_VECTORS SPNEGO_VECTORS OUT_DIR
 //                                        (writes OUT_DIR/<target>/<name>)
 
 #include "fuzz_common.h"
 #include "fuzz_context_pair.h"
+#include "fuzz_nego.h"
 #include "ntlm/authenticate_message.h"
 #include "ntlm/av_pairs.h"
 #include "ntlm/challenge_message.h"
@@ -349,6 +353,84 @@ void protect_seeds() {
     }
 }
 
+// fuzz_nego_accept and fuzz_nego_init. For each set of options: the real
+// exchange (edit mode with no edits), the same with a call after the end,
+// and the tokens the receiver got replayed as fields (replace mode), from
+// its first leg and from its second. The random stream and the order of
+// the calls are those of the targets, so a replayed CHALLENGE makes the
+// same AUTHENTICATE again: the initiator completes on a replayed
+// accept-completed, and an acceptor on a replayed NTLMv1 AUTHENTICATE
+// (an NTLMv2 one carries a MIC over the CHALLENGE, whose timestamp moves).
+void nego_seeds(const std::map<std::string, std::string>& v) {
+    namespace sel = fuzz::nego_selector;
+    struct Variant {
+        const char* name;
+        uint8_t options;
+    };
+    const Variant variants[] = {
+        {"ntlmv2-protect", static_cast<uint8_t>(sel::level_bits(3) | sel::protect)},
+        {"ntlmv2-mutual", sel::level_bits(3)},
+        {"ntlmv2-bindings",
+         static_cast<uint8_t>(sel::level_bits(3) | sel::protect | sel::initiator_bindings | sel::acceptor_bindings)},
+        {"ntlmv2-level5-default-cred",
+         static_cast<uint8_t>(sel::level_bits(5) | sel::protect | sel::default_acceptor_cred)},
+        {"ntlmv1-protect", static_cast<uint8_t>(sel::level_bits(1) | sel::protect)},
+        {"ntlmv1-level2-mutual", sel::level_bits(2)},
+    };
+    const std::pair<fuzz::Side, const char*> targets[] = {
+        {fuzz::Side::acceptor, "fuzz_nego_accept"},
+        {fuzz::Side::initiator, "fuzz_nego_init"},
+    };
+    for (const auto& [receiver, target] : targets) {
+        // Legs 1, 3 ... go to the acceptor, 2, 4 ... to the initiator.
+        const size_t parity = receiver == fuzz::Side::acceptor ? 0 : 1;
+        for (const Variant& variant : variants) {
+            const std::string name = variant.name;
+            const Bytes live{static_cast<uint8_t>(variant.options | sel::edit)};
+            const fuzz::NegoTranscript t = fuzz::run_nego_input(receiver, live.data(), live.size());
+            if (t.initiator_major != GSS_S_COMPLETE || t.acceptor_major != GSS_S_COMPLETE)
+                throw std::runtime_error(name + ": the Negotiate exchange did not complete");
+            write(target, name + "-live", live);
+
+            std::vector<Bytes> incoming;
+            for (size_t i = parity; i < t.legs.size(); i += 2) incoming.push_back(t.legs[i]);
+            Bytes after_end = live;
+            for (size_t i = 0; i < incoming.size(); ++i) fuzz::append_field(after_end, {});
+            fuzz::append_field(after_end, incoming.back());
+            write(target, name + "-after-end", after_end);
+
+            for (const size_t first : {size_t{0}, size_t{1}}) {
+                Bytes replay{static_cast<uint8_t>(variant.options | (first == 1 ? sel::second_leg : 0))};
+                for (size_t i = first; i < incoming.size(); ++i) fuzz::append_field(replay, incoming[i]);
+                const std::string replay_name = name + (first == 1 ? "-replay-second" : "-replay");
+                write(target, replay_name, replay);
+                const fuzz::NegoTranscript r = fuzz::run_nego_input(receiver, replay.data(), replay.size());
+                const OM_uint32 major = receiver == fuzz::Side::acceptor ? r.acceptor_major : r.initiator_major;
+                std::cerr << target << " " << replay_name << ": the receiver "
+                          << (major == GSS_S_COMPLETE ? "completes" : "does not complete") << "\n";
+            }
+        }
+    }
+    // Other peers' tokens (test/data/spnego.vectors) at their leg.
+    const auto with_field = [](uint8_t selector, ByteView token) {
+        Bytes out{selector};
+        fuzz::append_field(out, token);
+        return out;
+    };
+    const uint8_t v2 = static_cast<uint8_t>(sel::level_bits(3) | sel::protect);
+    for (const char* name : {"mit_ntlm_1_init", "mit_krb5_init", "mit_krb5_init_only_krb5", "ms_krb5_first_init",
+                             "rfc4178_init_mic", "windows_init2"})
+        write("fuzz_nego_accept", name, with_field(v2, from_hex(v.at(name))));
+    write("fuzz_nego_accept", "empty-first-token", with_field(v2, {}));
+    write("fuzz_nego_accept", "mit_ntlm_3_authenticate",
+          with_field(v2 | sel::second_leg, from_hex(v.at("mit_ntlm_3_authenticate"))));
+    for (const char* name : {"mit_ntlm_2_challenge", "mit_acceptor_init2", "mit_krb5_reject", "resp_request_mic",
+                             "resp_empty"})
+        write("fuzz_nego_init", name, with_field(v2, from_hex(v.at(name))));
+    for (const char* name : {"mit_ntlm_4_completed", "mit_krb5_completed"})
+        write("fuzz_nego_init", name, with_field(v2 | sel::second_leg, from_hex(v.at(name))));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -366,6 +448,7 @@ int main(int argc, char** argv) {
         spnego_seeds(read_vectors(argv[2]));
         export_seeds();
         protect_seeds();
+        nego_seeds(read_vectors(argv[2]));
     } catch (const std::exception& e) {
         std::cerr << "fuzz_seeds: " << e.what() << "\n";
         return 1;
