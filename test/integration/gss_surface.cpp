@@ -341,6 +341,7 @@ TEST_CASE("a handshake through the mechglue, and what each side reports", "[surf
     CHECK(gss_oid_equal(name_mech, &ntlm_oid));
     CHECK((attrs == GSS_C_NO_BUFFER_SET || attrs->count == 0));
     gss_release_buffer_set(&minor, &attrs);
+    gss_release_oid(&minor, &name_mech);  // the mechglue's copy
     gss_buffer_desc attr_name{13, const_cast<char*>("urn:no-such-x")};
     gss_buffer_desc attr_value = GSS_C_EMPTY_BUFFER, attr_display = GSS_C_EMPTY_BUFFER;
     int authenticated = -1, complete = -1, more = -1;
