@@ -435,6 +435,22 @@ Mutation field_overlaps(std::size_t at, std::size_t other)
     };
 }
 
+// The field at `at` points at the first AV pair of the TargetInfo field at
+// `target_info` (MsvAvNbDomainName: its AvId, AvLen and the UTF-16 name):
+// fixed content that is valid UTF-16, unlike the whole TargetInfo, whose
+// MsvAvTimestamp changes with the clock.
+Mutation field_overlaps_first_av_pair(std::size_t at, std::size_t target_info)
+{
+    return [=](Bytes& t, const std::vector<Bytes>&) {
+        const Field f = get_field(t, target_info);
+        REQUIRE(f.length >= 4);
+        REQUIRE(get_u16(t, f.offset) == 2);
+        const std::size_t pair_length = 4 + get_u16(t, f.offset + 2);
+        REQUIRE(pair_length <= f.length);
+        set_field(t, at, static_cast<std::uint16_t>(pair_length), static_cast<std::uint32_t>(f.offset));
+    };
+}
+
 // Sets NTLMSSP_NEGOTIATE_OEM_DOMAIN_SUPPLIED (MS-NLMP 2.2.2.5, 0x1000) in a
 // NEGOTIATE, so that its DomainNameFields must be read, then mutates.
 Mutation announce_domain(Mutation then)
@@ -720,7 +736,8 @@ std::vector<Row> hostile_rows()
         {"CHALLENGE TargetName overlapping TargetInfo", Leg::challenge, bad_mic,
          "overlap alone is not malformed (each field is in bounds) and the initiator goes on; the MIC covers "
          "the CHALLENGE as the initiator received it, so the acceptor detects the change", [] {
-             return at_leg(Leg::challenge, field_overlaps(challenge_target_name, challenge_target_info)); },
+             return at_leg(Leg::challenge,
+                           field_overlaps_first_av_pair(challenge_target_name, challenge_target_info)); },
          Leg::authenticate},
         {"a NEGOTIATE in place of the CHALLENGE", Leg::challenge, defective, "", [] {
              return at_leg(Leg::challenge, replace_with_leg(0)); }},
