@@ -141,6 +141,10 @@ void free_buffer_set(gss_buffer_set_t set) noexcept {
 }  // namespace
 
 gss_buffer_set_t make_buffer_set(std::initializer_list<ByteView> items) {
+    return make_buffer_set(std::span<const ByteView>(items.begin(), items.size()));
+}
+
+gss_buffer_set_t make_buffer_set(std::span<const ByteView> items) {
     std::unique_ptr<gss_buffer_set_desc, decltype(&free_buffer_set)> set(
         static_cast<gss_buffer_set_t>(std::calloc(1, sizeof(gss_buffer_set_desc))), free_buffer_set);
     if (!set) throw std::bad_alloc();

@@ -9,6 +9,7 @@
 #include "util/trace.h"
 
 #include <string>
+#include <span>
 #include <string_view>
 
 namespace gssneg::mech {
@@ -77,5 +78,6 @@ std::string_view text_of(const gss_buffer_t buf) noexcept;
 bool oid_equal(gss_const_OID a, gss_const_OID b) noexcept;
 gss_OID_set make_oid_set(std::initializer_list<gss_const_OID> oids);
 gss_buffer_set_t make_buffer_set(std::initializer_list<ByteView> items);
+gss_buffer_set_t make_buffer_set(std::span<const ByteView> items);
 
 }  // namespace gssneg::mech

@@ -235,28 +235,35 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_names_for_mech(OM_uint32* minor_status, gss_
     });
 }
 
-// RFC 6680. NTLM names are mechanism names. They list no attributes; the
-// one attribute answered is "local-login-user" (the mechglue asks for it
-// when gss_localname fails), with gss_localname's answer and error.
+// RFC 6680. NTLM names are mechanism names. A name from a domain logon
+// carries the attributes ntlm::Name::attributes() lists (SIDs, account);
+// "local-login-user" (the mechglue asks for it when gss_localname fails) is
+// answered for every name, with gss_localname's answer and error.
 GSSNEG_EXPORT OM_uint32 gss_inquire_name(OM_uint32* minor_status, gss_name_t name, int* name_is_MN, gss_OID* MN_mech,
                                          gss_buffer_set_t* attrs) {
     return guard(minor_status, [&]() -> OM_uint32 {
-        name_of(name);
+        const ntlm::Name& n = name_of(name)->name;
         if (name_is_MN != nullptr) *name_is_MN = 1;
         if (MN_mech != nullptr) *MN_mech = &oid::ntlm;
         if (attrs != nullptr) {
-            *attrs = static_cast<gss_buffer_set_t>(std::calloc(1, sizeof(gss_buffer_set_desc)));
-            if (*attrs == nullptr) throw std::bad_alloc();
+            const auto list = n.attributes();
+            std::vector<ByteView> names;
+            for (const ntlm::NameAttribute& a : list)
+                names.emplace_back(reinterpret_cast<const uint8_t*>(a.name.data()), a.name.size());
+            *attrs = make_buffer_set(names);
         }
         return GSS_S_COMPLETE;
     });
 }
 
+// Multi-valued attributes follow RFC 6680 5.5: *more is -1 on the first
+// call, then the index of the next value, and 0 after the last.
 GSSNEG_EXPORT OM_uint32 gss_get_name_attribute(OM_uint32* minor_status, gss_name_t name, gss_buffer_t attr,
                                                int* authenticated, int* complete, gss_buffer_t value,
                                                gss_buffer_t display_value, int* more) {
     return guard(minor_status, [&]() -> OM_uint32 {
-        name_of(name);
+        const ntlm::Name& n = name_of(name)->name;
+        const int wanted_index = more != nullptr && *more > 0 ? *more : 0;
         if (authenticated != nullptr) *authenticated = 0;
         if (complete != nullptr) *complete = 0;
         if (value != GSS_C_NO_BUFFER) clear_buffer(value);
@@ -264,8 +271,21 @@ GSSNEG_EXPORT OM_uint32 gss_get_name_attribute(OM_uint32* minor_status, gss_name
         if (more != nullptr) *more = 0;
         const std::string_view wanted = attr != GSS_C_NO_BUFFER ? text_of(attr) : std::string_view{};
         if (wanted == "local-login-user" && value != GSS_C_NO_BUFFER) {
-            set_buffer(value, std::string_view(local_account_of(name_of(name)->name)));
+            set_buffer(value, std::string_view(local_account_of(n)));
             if (complete != nullptr) *complete = 1;
+            return GSS_S_COMPLETE;
+        }
+        for (const ntlm::NameAttribute& a : n.attributes()) {
+            if (a.name != wanted) continue;
+            const auto index = static_cast<size_t>(wanted_index);
+            if (index >= a.values.size())
+                throw GssError(GSS_S_UNAVAILABLE, Minor::no_name_attribute, std::string(wanted) + " has no more values");
+            if (value != GSS_C_NO_BUFFER) set_buffer(value, std::string_view(a.values[index]));
+            if (display_value != GSS_C_NO_BUFFER) set_buffer(display_value, std::string_view(a.values[index]));
+            // Reported by the domain controller that checked the logon.
+            if (authenticated != nullptr) *authenticated = 1;
+            if (complete != nullptr) *complete = 1;
+            if (more != nullptr) *more = index + 1 < a.values.size() ? static_cast<int>(index + 1) : 0;
             return GSS_S_COMPLETE;
         }
         throw GssError(GSS_S_UNAVAILABLE, Minor::no_name_attribute, std::string(wanted));

@@ -32,8 +32,7 @@ std::shared_ptr<const Credential> Credential::acquire(const Name* desired, CredU
     const auto user_db = open_user_db(store, config);
 
     if (usage != CredUsage::initiate) {
-        if (!user_db) throw GssError(GSS_S_NO_CRED, Minor::user_file_not_set);
-        cred->m_user_db = user_db;
+        cred->m_logon = LogonChain::from_config(user_db, config);
         if (desired != nullptr) cred->m_name = *desired;
     }
     if (usage == CredUsage::accept) return cred;

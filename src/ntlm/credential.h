@@ -1,7 +1,8 @@
 // NTLM credentials: an initiator identity with its NT (and LM) hash, an
-// acceptor with its user database, or both.
+// acceptor with its logon backends (the user database, the domain), or both.
 #pragma once
 
+#include "ntlm/logon.h"
 #include "ntlm/name.h"
 #include "ntlm/user_database.h"
 #include "util/config.h"
@@ -30,8 +31,8 @@ public:
     // desired: a user name (initiator identity), a host-based service name
     // (acceptor), the anonymous name, or nullptr for the default identity
     // (NTLMUSER, then USER, then the user database's first entry).
-    // Throws GssError(GSS_S_NO_CRED, ...) when no usable secret or user
-    // database is found.
+    // Throws GssError(GSS_S_NO_CRED, ...) when no usable secret or logon
+    // backend is found.
     static std::shared_ptr<const Credential> acquire(const Name* desired, CredUsage usage,
                                                      const CredStoreOptions& store, const Config& config);
 
@@ -49,8 +50,8 @@ public:
     const std::optional<Key16>& lm_hash() const noexcept { return m_lm_hash; }
     const std::string& workstation() const noexcept { return m_workstation; }
 
-    // Acceptor user database (valid when can_accept()).
-    const std::shared_ptr<UserDatabase>& user_database() const noexcept { return m_user_db; }
+    // Where the acceptor checks logons (valid when can_accept()).
+    const LogonChain& logon() const noexcept { return *m_logon; }
 
 private:
     Credential() = default;
@@ -60,7 +61,7 @@ private:
     Key16 m_nt_hash;
     std::optional<Key16> m_lm_hash;
     std::string m_workstation;
-    std::shared_ptr<UserDatabase> m_user_db;
+    std::shared_ptr<const LogonChain> m_logon;
 };
 
 }  // namespace gssneg::ntlm

@@ -79,4 +79,26 @@ bool Name::matches(const Name& other) const {
     return false;
 }
 
+std::vector<NameAttribute> Name::attributes() const {
+    std::vector<NameAttribute> out;
+    if (!m_identity) return out;
+    const DomainIdentity& id = *m_identity;
+    const auto add = [&](std::string_view name, std::vector<std::string> values) {
+        if (!values.empty()) out.push_back({name, std::move(values)});
+    };
+    std::vector<std::string> all;
+    if (!id.user_sid.empty()) all.push_back(id.user_sid);
+    all.insert(all.end(), id.group_sids.begin(), id.group_sids.end());
+    add(attr_user_sid, id.user_sid.empty() ? std::vector<std::string>{} : std::vector<std::string>{id.user_sid});
+    add(attr_group_sids, id.group_sids);
+    std::string joined;
+    for (const std::string& sid : all) joined += (joined.empty() ? "" : ",") + sid;
+    add(attr_sids, std::move(all));
+    add(attr_account, {id.domain + "\\" + id.account});
+    if (!id.full_name.empty()) add(attr_full_name, {id.full_name});
+    if (!id.logon_server.empty()) add(attr_logon_server, {id.logon_server});
+    if (!joined.empty()) add(attr_gssntlmssp_sids, {joined});
+    return out;
+}
+
 }  // namespace gssneg::ntlm

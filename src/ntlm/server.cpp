@@ -80,18 +80,28 @@ Bytes NtlmServer::make_challenge(ByteView negotiate_token) {
         cf |= flag::lm_key;
     if (nf & flag::request_target) cf |= flag::request_target | flag::target_type_server;
 
+    // A domain backend announces the domain's names, unless the options
+    // file names the domain itself.
+    DomainNames names{cfg.netbios_domain, cfg.dns_domain, cfg.netbios_computer};
+    if (!cfg.domain_names_set) {
+        if (auto domain = m_cred->logon().domain_names()) {
+            names.netbios_domain = std::move(domain->netbios_domain);
+            names.dns_domain = std::move(domain->dns_domain);
+            if (!domain->netbios_computer.empty()) names.netbios_computer = std::move(domain->netbios_computer);
+        }
+    }
     AvPairs info;
-    info.set_string(AvId::nb_domain_name, cfg.netbios_domain);
-    info.set_string(AvId::nb_computer_name, cfg.netbios_computer);
-    if (!cfg.dns_domain.empty()) info.set_string(AvId::dns_domain_name, cfg.dns_domain);
+    info.set_string(AvId::nb_domain_name, names.netbios_domain);
+    info.set_string(AvId::nb_computer_name, names.netbios_computer);
+    if (!names.dns_domain.empty()) info.set_string(AvId::dns_domain_name, names.dns_domain);
     info.set_string(AvId::dns_computer_name, cfg.dns_computer);
-    if (!cfg.dns_domain.empty()) info.set_string(AvId::dns_tree_name, cfg.dns_domain);
+    if (!names.dns_domain.empty()) info.set_string(AvId::dns_tree_name, names.dns_domain);
     info.set_timestamp(filetime_now());
 
     crypto::random_bytes(m_server_challenge);
     m_challenge_flags = cf;
     m_negotiate.assign(negotiate_token.begin(), negotiate_token.end());
-    m_challenge = ChallengeMessage(cf, m_server_challenge, cfg.netbios_computer, std::move(info), Version{})
+    m_challenge = ChallengeMessage(cf, m_server_challenge, names.netbios_computer, std::move(info), Version{})
                       .serialize();
     if (trace_enabled())
         trace("ntlm", "acceptor -> CHALLENGE " + std::to_string(m_challenge.size()) + " bytes, flags " +
@@ -122,48 +132,38 @@ void NtlmServer::verify_authenticate(ByteView authenticate_token) {
         m_session.response = ResponseKind::anonymous;
         m_session.initiator = Name::anonymous();
     } else {
-        const auto entry = m_cred->user_database()->find(f.user, f.domain);
-        if (!entry) auth_failed(Minor::unknown_user, f.domain + "\\" + f.user);
-
+        // The response's kind follows from its length; the backend checks it.
+        ResponseKind kind;
         if (f.nt_response.size() > 24) {
             // NTProofStr (16) || blob; the blob's fixed part is 28 bytes and
             // at least an MsvAvEOL follows.
             if (f.nt_response.size() < 16 + blob_av_pairs_offset + 4)
                 throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_response_length);
-            const ByteView nt(f.nt_response);
-            const ByteView proof = nt.first(16);
-            const ByteView blob = nt.subspan(16);
+            const ByteView blob = ByteView(f.nt_response).subspan(16);
             if (blob[0] != 0x01 || blob[1] != 0x01) throw DecodeError(Minor::bad_response_length, "NTLMv2 blob version");
-
-            const Key16 ntowf2 = nt_owf_v2(entry->nt_hash, f.user, f.domain);
-            const auto expected = ntlmv2_proof(ntowf2, m_server_challenge, blob);
-            if (!ct_equal(expected, proof)) auth_failed(Minor::wrong_password, f.domain + "\\" + f.user);
-            session_base_key = ntlmv2_session_base_key(ntowf2, std::span<const uint8_t, 16>(proof.data(), 16));
-            client_info = AvPairs(blob.subspan(blob_av_pairs_offset));
-            if (trace_enabled()) trace("ntlm", "acceptor <- client blob AV pairs: " + client_info->describe());
-            ntlmv2 = true;
-            m_session.response = ResponseKind::ntlmv2;
+            kind = ResponseKind::ntlmv2;
         } else if (f.nt_response.size() == 24) {
             // LmCompatibilityLevel 5: the acceptor refuses NTLMv1.
             if (cfg.lm_compat_level >= 5) auth_failed(Minor::ntlmv1_not_allowed);
             const bool ess = flags & flag::extended_session_security;
-            Challenge8 client_challenge{};
-            if (ess) {
-                if (f.lm_response.size() < 8) throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_response_length);
-                std::copy_n(f.lm_response.begin(), 8, client_challenge.begin());
-            }
-            const ResponsesV1 expected =
-                compute_ntlmv1(flags, entry->nt_hash, entry->lm_hash, m_server_challenge, client_challenge);
-            if (!ct_equal(expected.nt_response, f.nt_response))
-                auth_failed(Minor::wrong_password, f.domain + "\\" + f.user);
-            session_base_key = expected.session_base_key;
-            if (entry->lm_hash) lm_owf = *entry->lm_hash;
-            m_session.response = ess ? ResponseKind::ntlmv1_ess : ResponseKind::ntlmv1;
+            if (ess && f.lm_response.size() < 8) throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_response_length);
+            kind = ess ? ResponseKind::ntlmv1_ess : ResponseKind::ntlmv1;
         } else {
             throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_response_length,
                            "NT response of " + std::to_string(f.nt_response.size()) + " bytes");
         }
-        m_session.initiator = Name::from_parts(f.domain.empty() ? entry->domain : f.domain, f.user);
+        const LogonRequest request{f.user, f.domain, f.workstation, m_server_challenge, f.lm_response,
+                                   f.nt_response, kind, flags};
+        LogonResult result = m_cred->logon().logon(request);
+        session_base_key = result.session_base_key;
+        if (kind != ResponseKind::ntlmv2) lm_owf = result.lm_owf;
+        if (kind == ResponseKind::ntlmv2) {
+            client_info = AvPairs(ByteView(f.nt_response).subspan(16 + blob_av_pairs_offset));
+            if (trace_enabled()) trace("ntlm", "acceptor <- client blob AV pairs: " + client_info->describe());
+            ntlmv2 = true;
+        }
+        m_session.response = kind;
+        m_session.initiator = std::move(result.initiator);
     }
 
     const Key16 key_exchange_key =

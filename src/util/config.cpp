@@ -35,6 +35,7 @@ constexpr const char* env_lm_compat = "LM_COMPAT_LEVEL";
 constexpr const char* env_user_file = "NTLM_USER_FILE";
 constexpr const char* env_trace = "GSS_NEGOTIATE_TRACE";
 constexpr const char* env_nego_mechs = "GSS_NEGOTIATE_MECHS";
+constexpr const char* env_ntlm_backends = "GSS_NEGOTIATE_NTLM_BACKENDS";
 
 using Notes = std::vector<std::string>;
 
@@ -99,6 +100,29 @@ std::optional<std::vector<Config::NegoMech>> parse_nego_mechs(std::string_view s
     return mechs;
 }
 
+// "file winbind", "winbind": each backend at most once, at least one.
+std::optional<std::vector<Config::NtlmBackend>> parse_ntlm_backends(std::string_view s) {
+    std::vector<Config::NtlmBackend> backends;
+    size_t pos = 0;
+    while (pos < s.size()) {
+        const size_t end = std::min(s.find_first_of(", \t", pos), s.size());
+        const std::string_view word = s.substr(pos, end - pos);
+        pos = end + 1;
+        if (word.empty()) continue;
+        Config::NtlmBackend backend;
+        if (iequals_ascii(word, "file"))
+            backend = Config::NtlmBackend::file;
+        else if (iequals_ascii(word, "winbind"))
+            backend = Config::NtlmBackend::winbind;
+        else
+            return std::nullopt;
+        if (std::find(backends.begin(), backends.end(), backend) != backends.end()) return std::nullopt;
+        backends.push_back(backend);
+    }
+    if (backends.empty()) return std::nullopt;
+    return backends;
+}
+
 // Applies one "key = value" pair; returns a description of a bad value.
 std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::string_view value, Notes& notes) {
     std::string* text_option = nullptr;
@@ -111,6 +135,7 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
     else if (iequals_ascii(key, "workstation")) text_option = &cfg.workstation;
     if (text_option != nullptr) {
         *text_option = value;
+        if (text_option == &cfg.netbios_domain || text_option == &cfg.dns_domain) cfg.domain_names_set = true;
         return std::nullopt;
     }
 
@@ -130,6 +155,10 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
         auto mechs = parse_nego_mechs(value);
         if (!mechs) return "negotiate_mechs must list kerberos and/or ntlm, not " + quoted(value);
         cfg.negotiate_mechs = std::move(*mechs);
+    } else if (iequals_ascii(key, "ntlm_backends")) {
+        auto backends = parse_ntlm_backends(value);
+        if (!backends) return "ntlm_backends must list file and/or winbind, not " + quoted(value);
+        cfg.ntlm_backends = std::move(*backends);
     } else {
         notes.push_back("unknown option " + quoted(key) + " ignored");
     }
@@ -173,6 +202,13 @@ void apply_environment_noting(Config& cfg, Notes& notes) {
             cfg.negotiate_mechs = std::move(*parsed);
         else
             notes.push_back(std::string(env_nego_mechs) + "=" + quoted(mechs) + " is not a list of kerberos and ntlm, ignored");
+    }
+    if (const char* backends = std::getenv(env_ntlm_backends)) {
+        if (auto parsed = parse_ntlm_backends(backends))
+            cfg.ntlm_backends = std::move(*parsed);
+        else
+            notes.push_back(std::string(env_ntlm_backends) + "=" + quoted(backends) +
+                            " is not a list of file and winbind, ignored");
     }
 }
 
@@ -229,15 +265,16 @@ std::shared_ptr<const Config> defaults_for_host() {
     return cfg;
 }
 
-// The five variables this module reads, found in one pass over environ
+// The six variables this module reads, found in one pass over environ
 // (current_config() runs several times per handshake; one getenv each
-// would walk the environment five times).
+// would walk the environment six times).
 struct EnvVars {
     const char* config = nullptr;
     const char* lm_compat = nullptr;
     const char* user_file = nullptr;
     const char* trace = nullptr;
     const char* nego_mechs = nullptr;
+    const char* ntlm_backends = nullptr;
 };
 
 // The value of NAME=value in entry, or nullptr when entry is another name.
@@ -261,6 +298,7 @@ EnvVars scan_environment() noexcept {
             take(vars.config, entry, env_config);
             take(vars.trace, entry, env_trace);
             take(vars.nego_mechs, entry, env_nego_mechs);
+            take(vars.ntlm_backends, entry, env_ntlm_backends);
             break;
         case 'L': take(vars.lm_compat, entry, env_lm_compat); break;
         case 'N': take(vars.user_file, entry, env_user_file); break;
@@ -340,7 +378,8 @@ private:
 
     bool same_environment(const EnvVars& env) const noexcept {
         return m_lm_compat.matches(env.lm_compat) && m_user_file.matches(env.user_file) &&
-               m_trace.matches(env.trace) && m_nego_mechs.matches(env.nego_mechs);
+               m_trace.matches(env.trace) && m_nego_mechs.matches(env.nego_mechs) &&
+               m_ntlm_backends.matches(env.ntlm_backends);
     }
 
     void remember_environment(const EnvVars& env) {
@@ -348,6 +387,7 @@ private:
         m_user_file.assign(env.user_file);
         m_trace.assign(env.trace);
         m_nego_mechs.assign(env.nego_mechs);
+        m_ntlm_backends.assign(env.ntlm_backends);
     }
 
     std::mutex m_mutex;
@@ -360,6 +400,7 @@ private:
     EnvValue m_user_file;
     EnvValue m_trace;
     EnvValue m_nego_mechs;
+    EnvValue m_ntlm_backends;
 };
 
 }  // namespace

@@ -19,6 +19,13 @@
 //   require_mic                               no       (acceptor refuses clients without a MIC)
 //   negotiate_mechs     GSS_NEGOTIATE_MECHS   "kerberos ntlm" (what Negotiate offers and accepts,
 //                                                      in order of preference; commas or spaces)
+//   ntlm_backends       GSS_NEGOTIATE_NTLM_BACKENDS  "file" (where the NTLM acceptor checks logons,
+//                                                      in order: "file" the user database, "winbind"
+//                                                      the domain through winbindd; commas or spaces)
+//
+// With "winbind" among the backends, the CHALLENGE announces the domain's
+// names as winbindd reports them, unless the file sets netbios_domain or
+// dns_domain.
 #pragma once
 
 #include <cstdint>
@@ -44,12 +51,18 @@ struct Config {
     // Negotiate's sub-mechanisms in order of preference.
     enum class NegoMech { kerberos, ntlm };
     std::vector<NegoMech> negotiate_mechs{NegoMech::kerberos, NegoMech::ntlm};
+    // The NTLM acceptor's logon backends, asked in order.
+    enum class NtlmBackend { file, winbind };
+    std::vector<NtlmBackend> ntlm_backends{NtlmBackend::file};
+    // The options file set netbios_domain or dns_domain.
+    bool domain_names_set = false;
 
     // Parses options-file text over the defaults held by *this; throws
     // GssError(GSS_S_FAILURE, bad_config) naming the line for a bad value
     // (lm_compat_level outside 0-5, a non-number lifetime, a bad boolean).
     void apply_file_text(std::string_view text);
-    // Applies LM_COMPAT_LEVEL, NTLM_USER_FILE, GSS_NEGOTIATE_TRACE.
+    // Applies LM_COMPAT_LEVEL, NTLM_USER_FILE, GSS_NEGOTIATE_TRACE,
+    // GSS_NEGOTIATE_MECHS and GSS_NEGOTIATE_NTLM_BACKENDS.
     void apply_environment();
     // Fills host-derived defaults still empty (names from gethostname()).
     void fill_host_defaults();

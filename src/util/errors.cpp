@@ -106,6 +106,22 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::kerberos_unavailable: return "Kerberos is not available (the mechglue library is not loaded)";
     case Minor::bad_cred_store_value: return "A credential store value is malformed";
     case Minor::no_name_attribute: return "The name has no such attribute";
+    case Minor::domain_account_disabled: return "Authentication failed: the domain account is disabled";
+    case Minor::domain_account_locked: return "Authentication failed: the domain account is locked out";
+    case Minor::domain_account_expired: return "Authentication failed: the domain account has expired";
+    case Minor::domain_account_restricted:
+        return "Authentication failed: the domain account may not log on now or from this workstation";
+    case Minor::domain_password_expired: return "Authentication failed: the domain account's password has expired";
+    case Minor::domain_password_must_change:
+        return "Authentication failed: the domain account's password must be changed before logging on";
+    case Minor::domain_controller_unreachable: return "No domain controller could be reached to check the logon";
+    case Minor::domain_logon_error: return "The domain refused the logon";
+    case Minor::winbind_unavailable: return "winbindd cannot be reached (is winbind running?)";
+    case Minor::winbind_permission_denied:
+        return "winbindd answers, but this process may not use its privileged pipe (it must run as root or "
+               "in the group that owns winbindd_privileged)";
+    case Minor::winbind_library_missing: return "The domain logon backend needs libwbclient.so.0 (package libwbclient0)";
+    case Minor::bad_backend_config: return "The NTLM logon backends are misconfigured";
     case Minor::none:
     case Minor::base:
     case Minor::last_: break;

@@ -116,6 +116,20 @@ enum class Minor : OM_uint32 {
     bad_cred_store_value,
     no_name_attribute,
 
+    // the domain (winbind) logon backend
+    domain_account_disabled,
+    domain_account_locked,
+    domain_account_expired,
+    domain_account_restricted,
+    domain_password_expired,
+    domain_password_must_change,
+    domain_controller_unreachable,
+    domain_logon_error,
+    winbind_unavailable,
+    winbind_permission_denied,
+    winbind_library_missing,
+    bad_backend_config,
+
     last_
 };
 

@@ -204,6 +204,32 @@ TEST_CASE("negotiate_mechs: order, separators, and the environment", "[config]")
     }
 }
 
+TEST_CASE("ntlm_backends: order, the environment, and domain names set by the file", "[config]") {
+    using B = Config::NtlmBackend;
+    Config cfg;
+    CHECK(cfg.ntlm_backends == std::vector<B>{B::file});
+    CHECK_FALSE(cfg.domain_names_set);
+    cfg.apply_file_text("ntlm_backends = winbind, FILE\n");
+    CHECK(cfg.ntlm_backends == std::vector<B>{B::winbind, B::file});
+    cfg.apply_file_text("ntlm_backends = winbind\n");
+    CHECK(cfg.ntlm_backends == std::vector<B>{B::winbind});
+    check_bad_config("ntlm_backends =\n", "ntlm_backends");
+    check_bad_config("ntlm_backends = file file\n", "ntlm_backends");
+    check_bad_config("ntlm_backends = ldap\n", "ntlm_backends");
+    CHECK_FALSE(cfg.domain_names_set);
+    cfg.apply_file_text("netbios_domain = ADEX\n");
+    CHECK(cfg.domain_names_set);
+    {
+        const EnvVar backends("GSS_NEGOTIATE_NTLM_BACKENDS", "file winbind");
+        CHECK(current_config()->ntlm_backends == std::vector<B>{B::file, B::winbind});
+    }
+    {
+        const EnvVar bad("GSS_NEGOTIATE_NTLM_BACKENDS", "kerberos");
+        CHECK(current_config()->ntlm_backends == std::vector<B>{B::file});
+    }
+    CHECK(current_config()->ntlm_backends == std::vector<B>{B::file});
+}
+
 TEST_CASE("the largest lifetime is accepted", "[config]") {
     Config cfg;
     cfg.apply_file_text("context_lifetime = 4294967295");

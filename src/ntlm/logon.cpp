@@ -1,0 +1,82 @@
+#include "ntlm/logon.h"
+
+#include "ntlm/winbind_logon.h"
+#include "util/ct.h"
+#include "util/errors.h"
+#include "util/trace.h"
+
+#include <algorithm>
+
+namespace gssneg::ntlm {
+
+namespace {
+
+[[noreturn]] void auth_failed(Minor minor, const LogonRequest& request) {
+    throw GssError(GSS_S_DEFECTIVE_CREDENTIAL, minor, std::string(request.domain) + "\\" + std::string(request.user));
+}
+
+}  // namespace
+
+std::optional<LogonResult> FileLogon::logon(const LogonRequest& request) const {
+    const auto entry = m_database->find(request.user, request.domain);
+    if (!entry) return std::nullopt;
+
+    LogonResult result;
+    if (request.kind == ResponseKind::ntlmv2) {
+        // NTProofStr (16) || blob; the acceptor checked the lengths.
+        const ByteView proof = request.nt_response.first(16);
+        const ByteView blob = request.nt_response.subspan(16);
+        const Key16 ntowf2 = nt_owf_v2(entry->nt_hash, request.user, request.domain);
+        const auto expected = ntlmv2_proof(ntowf2, request.server_challenge, blob);
+        if (!ct_equal(expected, proof)) auth_failed(Minor::wrong_password, request);
+        result.session_base_key = ntlmv2_session_base_key(ntowf2, std::span<const uint8_t, 16>(proof.data(), 16));
+    } else {
+        Challenge8 client_challenge{};
+        if (request.kind == ResponseKind::ntlmv1_ess)
+            std::copy_n(request.lm_response.begin(), client_challenge.size(), client_challenge.begin());
+        const ResponsesV1 expected = compute_ntlmv1(request.flags, entry->nt_hash, entry->lm_hash,
+                                                    request.server_challenge, client_challenge);
+        if (!ct_equal(expected.nt_response, request.nt_response)) auth_failed(Minor::wrong_password, request);
+        result.session_base_key = expected.session_base_key;
+        if (entry->lm_hash) result.lm_owf = *entry->lm_hash;
+    }
+    result.initiator =
+        Name::from_parts(request.domain.empty() ? entry->domain : std::string(request.domain), std::string(request.user));
+    return result;
+}
+
+std::shared_ptr<const LogonChain> LogonChain::from_config(std::shared_ptr<UserDatabase> database,
+                                                          const Config& config) {
+    std::vector<std::shared_ptr<const LogonBackend>> backends;
+    for (const Config::NtlmBackend kind : config.ntlm_backends) {
+        switch (kind) {
+        case Config::NtlmBackend::file:
+            if (database) backends.push_back(std::make_shared<FileLogon>(database));
+            break;
+        case Config::NtlmBackend::winbind: backends.push_back(WinbindLogon::shared()); break;
+        }
+    }
+    if (backends.empty()) throw GssError(GSS_S_NO_CRED, Minor::user_file_not_set);
+    return std::make_shared<const LogonChain>(std::move(backends));
+}
+
+LogonResult LogonChain::logon(const LogonRequest& request) const {
+    for (const auto& backend : m_backends) {
+        if (auto result = backend->logon(request)) {
+            if (trace_enabled())
+                trace("ntlm", "acceptor: the " + std::string(backend->name()) + " backend checked the logon");
+            return std::move(*result);
+        }
+        if (trace_enabled()) trace("ntlm", "acceptor: the " + std::string(backend->name()) + " backend does not know the user");
+    }
+    auth_failed(Minor::unknown_user, request);
+}
+
+std::optional<DomainNames> LogonChain::domain_names() const {
+    for (const auto& backend : m_backends) {
+        if (auto names = backend->domain_names()) return names;
+    }
+    return std::nullopt;
+}
+
+}  // namespace gssneg::ntlm

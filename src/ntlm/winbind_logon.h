@@ -1,0 +1,58 @@
+// The domain logon backend: NTLM responses checked by a domain controller
+// through winbindd (libwbclient's wbcCtxAuthenticateUserEx, which winbindd
+// forwards over NETLOGON). libwbclient.so.0 is loaded when the backend is
+// first used, so the module runs without Samba's libraries when the backend
+// is not configured.
+//
+// The caller needs winbindd's privileged pipe (root, or the group that owns
+// the winbindd_privileged directory): the domain controller returns the
+// session key only there.
+#pragma once
+
+#include "ntlm/logon.h"
+#include "util/errors.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace gssneg::ntlm {
+
+// How an NT status from the domain reads as a GSS result. unknown_user
+// means the next backend may know the user.
+struct DomainRefusal {
+    OM_uint32 major;
+    Minor minor;
+    bool unknown_user = false;
+};
+DomainRefusal domain_refusal(uint32_t nt_status) noexcept;
+
+// The text Windows gives an NT status ("NT_STATUS_WRONG_PASSWORD"), or
+// "NT status 0x..." for one this module does not name.
+std::string nt_status_name(uint32_t nt_status);
+
+// NTLMv1 with extended session security: the domain controller checks the
+// NT response against the 8-byte challenge MD5(ServerChallenge ||
+// ClientChallenge)[0..7] (MS-NLMP 3.3.1, "NTLM2 session response").
+Challenge8 ess_session_challenge(const Challenge8& server_challenge, ByteView lm_response);
+
+class WinbindLogon final : public LogonBackend {
+public:
+    // The process-wide backend. Throws GssError(GSS_S_NO_CRED,
+    // winbind_library_missing) when libwbclient cannot be loaded.
+    static std::shared_ptr<const WinbindLogon> shared();
+
+    std::string_view name() const noexcept override { return "winbind"; }
+    std::optional<LogonResult> logon(const LogonRequest& request) const override;
+    // From winbindd's interface details, refreshed once a minute.
+    std::optional<DomainNames> domain_names() const override;
+
+    struct State;
+    explicit WinbindLogon(std::unique_ptr<State> state);
+    ~WinbindLogon() override;
+
+private:
+    std::unique_ptr<State> m_state;
+};
+
+}  // namespace gssneg::ntlm

@@ -1,0 +1,293 @@
+#!/usr/bin/python3
+"""NTLM validated by the AD domain controller through winbindd: our NTLM
+acceptor with the winbind backend only (GSS_NEGOTIATE_NTLM_BACKENDS=winbind,
+no user file), hosted by python3-gssapi, with the build tree's conf/mech.
+Run by ntlm_winbind.sh under nss_wrapper (dc.sh dc_winbind), which is what
+lets libwbclient reach the test DC's winbindd.
+
+  ntlm_winbind.py ours          our initiator (alice's, then bob's password)
+                                against our acceptor: the CHALLENGE names the
+                                domain as winbindd reports it; the source
+                                name is the domain's account with its SIDs as
+                                name attributes; messages protected both ways
+                                with the session key the DC returned
+  ntlm_winbind.py ntlm-auth     Samba's ntlm_auth ntlmssp-client-1 (alice)
+                                against our acceptor
+  ntlm_winbind.py errors        a wrong password, the disabled account and an
+                                unknown user: each its own major, minor and
+                                text, which names the user and not the password
+  ntlm_winbind.py unavailable   winbindd stopped: "winbindd cannot be reached"
+  ntlm_winbind.py no-privilege  run as a user outside winbindd's privileged
+                                group: "may not use its privileged pipe"
+  ntlm_winbind.py negotiate     Negotiate without a Kerberos ticket: the
+                                acceptor (HTTP/localhost keytab) falls back to
+                                NTLM, which the DC validates
+"""
+import base64
+import faulthandler
+import os
+import shutil
+import struct
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "interop"))
+from ntlm_auth_common import Helper  # noqa: E402
+
+NTLM_OID = "1.3.6.1.4.1.311.2.2.10"
+SPNEGO_OID = "1.3.6.1.5.5.2"
+GSS_S_DEFECTIVE_CREDENTIAL = 10 << 16
+GSS_S_FAILURE = 13 << 16
+DOMAIN_USERS_RID = 513
+# MS-NLMP 2.2.2.1 AV pair ids.
+AV_NB_COMPUTER, AV_NB_DOMAIN, AV_DNS_COMPUTER, AV_DNS_DOMAIN, AV_DNS_TREE = 1, 2, 3, 4, 5
+
+
+def fail(why):
+    print("FAIL: " + why)
+    sys.exit(1)
+
+
+def check(what, expected, actual):
+    if expected != actual:
+        fail("%s: expected %r, got %r" % (what, expected, actual))
+    print("ok: %s = %r" % (what, actual))
+
+
+def env(name):
+    value = os.environ.get(name)
+    if not value:
+        fail("%s is not set: run under ntlm_winbind.sh" % name)
+    return value
+
+
+faulthandler.dump_traceback_later(60, exit=True)
+DOMAIN = env("GSSNEG_AD_DOMAIN")
+DNS_DOMAIN = env("GSSNEG_AD_DNS_DOMAIN")
+ALICE, ALICE_PASSWORD, ALICE_SID = env("GSSNEG_AD_ALICE"), env("GSSNEG_AD_ALICE_PASSWORD"), env("GSSNEG_AD_ALICE_SID")
+BOB, BOB_PASSWORD, BOB_SID = env("GSSNEG_AD_BOB"), env("GSSNEG_AD_BOB_PASSWORD"), env("GSSNEG_AD_BOB_SID")
+CAROL, CAROL_PASSWORD = env("GSSNEG_AD_DISABLED"), env("GSSNEG_AD_DISABLED_PASSWORD")
+DOMAIN_SID = env("GSSNEG_AD_DOMAIN_SID")
+os.environ["GSS_MECH_CONFIG"] = env("GSSNEG_BUILD_MECH")
+os.environ["GSS_NEGOTIATE_NTLM_BACKENDS"] = "winbind"
+os.environ.pop("NTLM_USER_FILE", None)
+import gssapi  # noqa: E402
+
+NTLM = gssapi.OID.from_int_seq(NTLM_OID)
+SPNEGO = gssapi.OID.from_int_seq(SPNEGO_OID)
+TARGET = gssapi.Name("HTTP@localhost", gssapi.NameType.hostbased_service)
+FLAGS = (gssapi.RequirementFlag.confidentiality | gssapi.RequirementFlag.integrity |
+         gssapi.RequirementFlag.replay_detection | gssapi.RequirementFlag.out_of_sequence_detection)
+
+
+def av_pairs(challenge):
+    """The CHALLENGE's TargetInfo (MS-NLMP 2.2.1.2) as {AvId: text}."""
+    length, _, offset = struct.unpack_from("<HHI", challenge, 40)
+    info = challenge[offset:offset + length]
+    pairs = {}
+    pos = 0
+    while pos + 4 <= len(info):
+        av_id, av_len = struct.unpack_from("<HH", info, pos)
+        if av_id == 0:
+            break
+        value = info[pos + 4:pos + 4 + av_len]
+        if av_id in (AV_NB_COMPUTER, AV_NB_DOMAIN, AV_DNS_COMPUTER, AV_DNS_DOMAIN, AV_DNS_TREE):
+            pairs[av_id] = value.decode("utf-16-le")
+        pos += 4 + av_len
+    return pairs
+
+
+def password_creds(user, password, mech=NTLM):
+    name = gssapi.Name(DOMAIN + "\\" + user, gssapi.NameType.user)
+    return gssapi.raw.acquire_cred_with_password(name, password.encode(), usage="initiate", mechs=[mech]).creds
+
+
+def attribute(name, attr):
+    """Every value of a name attribute: python3-gssapi runs the RFC 6680
+    'more' loop of gss_get_name_attribute (-1, then each next index)."""
+    result = gssapi.raw.get_name_attribute(name, attr.encode())
+    if not result.authenticated or not result.complete:
+        fail("%s is not marked authenticated and complete" % attr)
+    if list(result.values) != list(result.display_values):
+        fail("%s: the display values differ from the values" % attr)
+    return [v.decode() for v in result.values]
+
+
+def run_ntlm(user, password):
+    initiator = gssapi.SecurityContext(name=TARGET, creds=password_creds(user, password), mech=NTLM,
+                                       flags=FLAGS, usage="initiate")
+    acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+    negotiate = initiator.step()
+    challenge = acceptor.step(negotiate)
+    print("-> NEGOTIATE %d bytes, <- CHALLENGE %d bytes" % (len(negotiate), len(challenge)))
+    authenticate = initiator.step(challenge)
+    return initiator, acceptor, challenge, authenticate
+
+
+def expect_domain_identity(acceptor, user, user_sid):
+    source = acceptor.initiator_name
+    check("source name", DOMAIN + "\\" + user, str(source))
+    check("mechanism", NTLM_OID, acceptor.mech.dotted_form)
+    listed = sorted(a.decode() for a in gssapi.raw.inquire_name(source).attrs)
+    check("attributes listed", sorted(["urn:gss-negotiate:user-sid", "urn:gss-negotiate:group-sids",
+                                       "urn:gss-negotiate:sids", "urn:gss-negotiate:account",
+                                       "urn:gss-negotiate:logon-server", "urn:gssntlmssp:sids"]), listed)
+    check("user-sid", [user_sid], attribute(source, "urn:gss-negotiate:user-sid"))
+    groups = attribute(source, "urn:gss-negotiate:group-sids")
+    check("primary group (Domain Users)", "%s-%d" % (DOMAIN_SID, DOMAIN_USERS_RID), groups[0])
+    check("sids", [user_sid] + groups, attribute(source, "urn:gss-negotiate:sids"))
+    check("urn:gssntlmssp:sids", [",".join([user_sid] + groups)], attribute(source, "urn:gssntlmssp:sids"))
+    check("account", [DOMAIN + "\\" + user], attribute(source, "urn:gss-negotiate:account"))
+    server = attribute(source, "urn:gss-negotiate:logon-server")
+    if len(server) != 1 or not server[0]:
+        fail("no logon server: %r" % server)
+    print("ok: logon server %r, %d groups" % (server[0], len(groups)))
+    try:
+        gssapi.raw.get_name_attribute(source, b"urn:gss-negotiate:no-such-attribute", -1)
+        fail("an unknown attribute was answered")
+    except gssapi.exceptions.GSSError as e:
+        check("unknown attribute major", 16 << 16, e.maj_code & 0xFFFF0000)  # GSS_S_UNAVAILABLE
+
+
+def expect_protection(initiator, acceptor):
+    for sender, receiver, what in ((initiator, acceptor, "initiator -> acceptor"),
+                                   (acceptor, initiator, "acceptor -> initiator")):
+        message = ("sealed " + what).encode()
+        wrapped = sender.wrap(message, True)
+        if not wrapped.encrypted or message in wrapped.message:
+            fail("%s: the message was not sealed" % what)
+        check(what + " unwrap", message, receiver.unwrap(wrapped.message).message)
+        receiver.verify_signature(message, sender.get_signature(message))
+    print("ok: sealing and MICs both ways with the DC's session key")
+
+
+def case_ours():
+    for user, password, sid in ((ALICE, ALICE_PASSWORD, ALICE_SID), (BOB, BOB_PASSWORD, BOB_SID)):
+        initiator, acceptor, challenge, authenticate = run_ntlm(user, password)
+        pairs = av_pairs(challenge)
+        check("CHALLENGE NbDomainName", DOMAIN, pairs.get(AV_NB_DOMAIN))
+        check("CHALLENGE DnsDomainName", DNS_DOMAIN, pairs.get(AV_DNS_DOMAIN))
+        check("CHALLENGE DnsTreeName", DNS_DOMAIN, pairs.get(AV_DNS_TREE))
+        final = acceptor.step(authenticate)
+        if final or not acceptor.complete or not initiator.complete:
+            fail("the handshake did not complete in three legs")
+        expect_domain_identity(acceptor, user, sid)
+        expect_protection(initiator, acceptor)
+    print("PASS: ours")
+
+
+def case_ntlm_auth():
+    ntlm_auth = shutil.which("ntlm_auth")
+    if not ntlm_auth:
+        fail("ntlm_auth is missing (package winbind)")
+    workdir = tempfile.mkdtemp(prefix="gssneg-ntlm_auth.")
+    smb_conf = os.path.join(workdir, "smb.conf")
+    open(smb_conf, "w").close()
+    helper = Helper([ntlm_auth, "--configfile=" + smb_conf, "--helper-protocol=ntlmssp-client-1",
+                     "--username=" + ALICE, "--domain=" + DOMAIN, "--password=" + ALICE_PASSWORD], workdir)
+    try:
+        acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+        answer = helper.ask("YR")
+        if not answer.startswith("YR "):
+            fail("ntlm_auth gave no NEGOTIATE: " + answer)
+        challenge = acceptor.step(base64.b64decode(answer[3:]))
+        check("CHALLENGE NbDomainName", DOMAIN, av_pairs(challenge).get(AV_NB_DOMAIN))
+        answer = helper.ask("TT " + base64.b64encode(challenge).decode())
+        if answer[:3] not in ("KK ", "AF "):
+            helper.dump_stderr()
+            fail("ntlm_auth gave no AUTHENTICATE: " + answer)
+        if acceptor.step(base64.b64decode(answer[3:])) or not acceptor.complete:
+            fail("our acceptor did not complete on ntlm_auth's AUTHENTICATE")
+        expect_domain_identity(acceptor, ALICE, ALICE_SID)
+    finally:
+        helper.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("PASS: ntlm_auth ntlmssp-client-1 -> our acceptor through winbind")
+
+
+def expect_refusal(user, password, major, texts):
+    initiator, acceptor, challenge, authenticate = run_ntlm(user, password)
+    try:
+        acceptor.step(authenticate)
+    except gssapi.exceptions.GSSError as e:
+        message = e.gen_message()
+        print("%s: major 0x%08x minor 0x%08x: %s" % (user, e.maj_code, e.min_code, message))
+        check(user + ": major", major, e.maj_code & 0xFFFF0000)
+        for text in texts:
+            if text not in message:
+                fail("%s: %r is not in %r" % (user, text, message))
+        if password in message:
+            fail("the password appears in the error text")
+        return e.min_code
+    fail("%s: the acceptor accepted the logon" % user)
+
+
+def case_errors():
+    minors = {
+        "wrong password": expect_refusal(ALICE, "not-" + ALICE_PASSWORD, GSS_S_DEFECTIVE_CREDENTIAL,
+                                         ["does not match the user's password", DOMAIN + "\\" + ALICE,
+                                          "NT_STATUS_WRONG_PASSWORD"]),
+        "disabled": expect_refusal(CAROL, CAROL_PASSWORD, GSS_S_DEFECTIVE_CREDENTIAL,
+                                   ["the domain account is disabled", DOMAIN + "\\" + CAROL]),
+        "unknown": expect_refusal("nobody", "Nobody-pw.1", GSS_S_DEFECTIVE_CREDENTIAL,
+                                  ["the user is not known", DOMAIN + "\\nobody"]),
+    }
+    if len(set(minors.values())) != len(minors):
+        fail("the refusals share minor codes: %r" % minors)
+    print("ok: three refusals, three minor codes")
+    print("PASS: errors")
+
+
+def case_unavailable():
+    expect_refusal(ALICE, ALICE_PASSWORD, GSS_S_FAILURE, ["winbindd cannot be reached"])
+    print("PASS: winbindd stopped")
+
+
+def case_no_privilege():
+    if os.geteuid() == 0:
+        fail("run this case as a user outside winbindd's privileged group")
+    expect_refusal(ALICE, ALICE_PASSWORD, GSS_S_FAILURE, ["may not use its privileged pipe"])
+    print("PASS: no right to the privileged pipe")
+
+
+def case_negotiate():
+    # No ticket: the Negotiate initiator falls back to NTLM with the user
+    # file's password (the acceptor's backend is winbind alone, so the file
+    # means nothing to it).
+    workdir = tempfile.mkdtemp(prefix="gssneg-nego.")
+    try:
+        users = os.path.join(workdir, "users")
+        with open(users, "w") as f:
+            f.write("%s:%s:%s\n" % (DOMAIN, ALICE, ALICE_PASSWORD))
+        os.environ["NTLM_USER_FILE"] = users
+        os.environ["KRB5CCNAME"] = "FILE:" + os.path.join(workdir, "no-ccache")
+        initiator = gssapi.SecurityContext(name=TARGET, mech=SPNEGO, flags=FLAGS, usage="initiate")
+        acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+        token, legs = initiator.step(), 1
+        while token:
+            reply = acceptor.step(token)
+            if not reply:
+                break
+            legs += 1
+            token = initiator.step(reply)
+            if token:
+                legs += 1
+        if not initiator.complete:
+            fail("the Negotiate initiator did not complete")
+        if not acceptor.complete:
+            fail("the Negotiate acceptor did not complete")
+        check("Negotiate legs", 4, legs)
+        check("mechanism", NTLM_OID, acceptor.mech.dotted_form)
+        expect_domain_identity(acceptor, ALICE, ALICE_SID)
+        expect_protection(initiator, acceptor)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("PASS: Negotiate falls back to NTLM, validated by the DC")
+
+
+CASES = {"ours": case_ours, "ntlm-auth": case_ntlm_auth, "errors": case_errors,
+         "unavailable": case_unavailable, "no-privilege": case_no_privilege, "negotiate": case_negotiate}
+if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+    fail("usage: ntlm_winbind.py " + "|".join(CASES))
+CASES[sys.argv[1]]()
