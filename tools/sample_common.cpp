@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -413,6 +414,49 @@ std::optional<std::pair<std::size_t, std::string>> session_key_fingerprint(gss_c
     return std::make_pair(key_len, hex(digest, 4));
 }
 
+namespace {
+
+bool printable(const gss_buffer_desc& b)
+{
+    const auto* p = static_cast<const unsigned char*>(b.value);
+    return std::all_of(p, p + b.length, [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+}  // namespace
+
+// RFC 6680 attributes of a name, one line each: text values as they are,
+// binary ones (the PAC's buffers) by their size.
+void print_name_attributes(gss_name_t name)
+{
+    OM_uint32 minor = 0;
+    gss_buffer_set_t attrs = GSS_C_NO_BUFFER_SET;
+    if (GSS_ERROR(gss_inquire_name(&minor, name, nullptr, nullptr, &attrs)) || attrs == GSS_C_NO_BUFFER_SET)
+        return;
+    for (std::size_t i = 0; i < attrs->count; ++i) {
+        gss_buffer_desc* attr = &attrs->elements[i];
+        std::string line;
+        int more = -1;
+        while (more != 0) {
+            int authenticated = 0;
+            int complete = 0;
+            gss_buffer_desc value = GSS_C_EMPTY_BUFFER;
+            if (GSS_ERROR(gss_get_name_attribute(&minor, name, attr, &authenticated, &complete, &value, nullptr,
+                                                 &more)))
+                break;
+            if (!line.empty())
+                line += ", ";
+            if (printable(value))
+                line.append(static_cast<const char*>(value.value), value.length);
+            else
+                line += "(" + std::to_string(value.length) + " bytes)";
+            gss_release_buffer(&minor, &value);
+        }
+        std::printf("name-attribute: %.*s = %s\n", static_cast<int>(attr->length),
+                    static_cast<const char*>(attr->value), line.c_str());
+    }
+    gss_release_buffer_set(&minor, &attrs);
+}
+
 bool print_context_summary(gss_ctx_id_t ctx, std::string_view role, bool ask_target)
 {
     OM_uint32 minor = 0;
@@ -432,6 +476,7 @@ bool print_context_summary(gss_ctx_id_t ctx, std::string_view role, bool ask_tar
     }
     std::printf("mech: %s\n", oid_to_string(mech).c_str());
     std::printf("source-name: %s\n", display_name(source.get()).c_str());
+    print_name_attributes(source.get());
     if (ask_target)
         std::printf("target-name: %s\n", display_name(target.get()).c_str());
     else

@@ -141,6 +141,7 @@ private:
 // gss_inquire_context(targ_name) on an acceptor context that was accepted
 // with GSS_C_NO_CREDENTIAL.
 bool print_context_summary(gss_ctx_id_t ctx, std::string_view role, bool ask_target = true);
+void print_name_attributes(gss_name_t name);
 
 // First 8 hex digits of SHA-256 over the session key, when the mechanism
 // answers GSS_C_INQ_SSPI_SESSION_KEY; the key itself is never printed.

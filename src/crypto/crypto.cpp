@@ -445,11 +445,15 @@ uint32_t crc32(ByteView data, uint32_t previous) {
 }
 
 void random_bytes(std::span<uint8_t> out) {
-    OSSL_LIB_CTX* ctx = library().ctx();
+    // The calling thread's own private DRBG: RAND_bytes_ex would first take
+    // the process-wide lock of RAND_get_rand_method on every call.
+    EVP_RAND_CTX* drbg = RAND_get0_private(library().ctx());
+    if (drbg == nullptr) fail("RAND_get0_private");
+    constexpr size_t max_request = 1 << 16;  // OpenSSL DRBGs serve 2^19 bits a request (SP 800-90A)
     size_t done = 0;
     while (done < out.size()) {
-        const size_t n = std::min(max_chunk, out.size() - done);
-        if (RAND_bytes_ex(ctx, out.data() + done, n, 0) != 1) fail("RAND_bytes_ex");
+        const size_t n = std::min(max_request, out.size() - done);
+        if (EVP_RAND_generate(drbg, out.data() + done, n, 0, 0, nullptr, 0) != 1) fail("EVP_RAND_generate");
         done += n;
     }
 }

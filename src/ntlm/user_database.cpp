@@ -258,13 +258,10 @@ std::shared_ptr<UserDatabase> UserDatabase::shared(const std::string& path) {
 
 UserDatabase::UserDatabase(std::string path) : m_path(std::move(path)) {}
 
-void UserDatabase::refresh_locked() const {
-    if (m_loaded) {
-        struct stat st {};
-        if (::stat(m_path.c_str(), &st) == 0 && mtime_ns(st) == m_mtime_ns &&
-            static_cast<uint64_t>(st.st_size) == m_size && static_cast<uint64_t>(st.st_ino) == m_inode)
-            return;
-    }
+void UserDatabase::refresh_locked(const struct stat* now) const {
+    if (m_loaded && now != nullptr && mtime_ns(*now) == m_mtime_ns &&
+        static_cast<uint64_t>(now->st_size) == m_size && static_cast<uint64_t>(now->st_ino) == m_inode)
+        return;
     const FileText file = read_file(m_path);
     m_entries = parse(file.text);
     m_by_user.clear();
@@ -277,8 +274,12 @@ void UserDatabase::refresh_locked() const {
 
 std::optional<UserEntry> UserDatabase::find(std::string_view user, std::string_view domain) const {
     const std::string wanted = to_upper_utf8(user);
+    // The stat() is a system call: made before taking the lock, so that
+    // acceptors on other threads do not wait for it.
+    struct stat st {};
+    const bool exists = ::stat(m_path.c_str(), &st) == 0;
     const std::lock_guard lock(m_mutex);
-    refresh_locked();
+    refresh_locked(exists ? &st : nullptr);
     const auto found = m_by_user.find(wanted);
     if (found == m_by_user.end()) return std::nullopt;
     const UserEntry* any_domain = nullptr;
@@ -293,8 +294,10 @@ std::optional<UserEntry> UserDatabase::find(std::string_view user, std::string_v
 }
 
 std::optional<UserEntry> UserDatabase::first() const {
+    struct stat st {};
+    const bool exists = ::stat(m_path.c_str(), &st) == 0;
     const std::lock_guard lock(m_mutex);
-    refresh_locked();
+    refresh_locked(exists ? &st : nullptr);
     if (m_entries.empty()) return std::nullopt;
     return m_entries.front();
 }

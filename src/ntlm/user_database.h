@@ -14,6 +14,8 @@
 
 #include "util/secure.h"
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -52,9 +54,9 @@ public:
     // entry whose domain equals the requested domain wins over one with an
     // empty domain; a request with an empty domain matches the first entry
     // with that user name. Re-reads the file first if its mtime, size or
-    // inode changed since the last read (one stat() per call, under a
-    // mutex). Throws GssError(GSS_S_FAILURE, user_file_unreadable) if the
-    // file cannot be read.
+    // inode changed since the last read (one stat() per call, made before
+    // taking the mutex). Throws GssError(GSS_S_FAILURE,
+    // user_file_unreadable) if the file cannot be read.
     std::optional<UserEntry> find(std::string_view user, std::string_view domain) const;
 
     // The first entry of the file (used as a default initiator identity).
@@ -63,7 +65,9 @@ public:
     const std::string& path() const noexcept { return m_path; }
 
 private:
-    void refresh_locked() const;
+    // Re-reads the file unless now (its stat() taken just before locking)
+    // shows the same mtime, size and inode as the last read.
+    void refresh_locked(const struct stat* now) const;
 
     std::string m_path;
     mutable std::mutex m_mutex;
