@@ -308,38 +308,58 @@ EnvVars scan_environment() noexcept {
     return vars;
 }
 
+// Values of the variables as last seen.
+struct EnvValue {
+    bool set = false;
+    std::string value;
+    bool matches(const char* now) const noexcept { return now == nullptr ? !set : set && value == now; }
+    void assign(const char* now) {
+        set = now != nullptr;
+        value = now != nullptr ? now : "";
+    }
+};
+
+struct EnvState {
+    EnvValue config, lm_compat, user_file, trace, nego_mechs, ntlm_backends;
+
+    bool matches(const EnvVars& env) const noexcept {
+        return config.matches(env.config) && lm_compat.matches(env.lm_compat) &&
+               user_file.matches(env.user_file) && trace.matches(env.trace) &&
+               nego_mechs.matches(env.nego_mechs) && ntlm_backends.matches(env.ntlm_backends);
+    }
+    void assign(const EnvVars& env) {
+        config.assign(env.config);
+        lm_compat.assign(env.lm_compat);
+        user_file.assign(env.user_file);
+        trace.assign(env.trace);
+        nego_mechs.assign(env.nego_mechs);
+        ntlm_backends.assign(env.ntlm_backends);
+    }
+};
+
 // The options file as last read, and the environment as last applied.
 class ConfigCache final {
 public:
-    std::shared_ptr<const Config> get(Notes& notes) {
+    // The configuration for env, and when the options file is next looked at.
+    std::pair<std::shared_ptr<const Config>, std::chrono::steady_clock::time_point> get(const EnvVars& env,
+                                                                                        Notes& notes) {
         const std::lock_guard lock(m_mutex);
-        const EnvVars env = scan_environment();
         const std::string_view path = env.config != nullptr ? env.config : GSSNEG_DEFAULT_CONFIG;
         const auto now = std::chrono::steady_clock::now();
         if (!m_file_config || path != m_path || now >= m_next_check) {
             m_next_check = now + std::chrono::seconds(1);
             refresh_file(std::string(path), notes);
         }
-        if (!m_current || !same_environment(env)) {
-            remember_environment(env);
+        if (!m_current || !m_env.matches(env)) {
+            m_env.assign(env);
             auto cfg = std::make_shared<Config>(*m_file_config);
             apply_environment_noting(*cfg, notes);
             m_current = std::move(cfg);
         }
-        return m_current;
+        return {m_current, m_next_check};
     }
 
 private:
-    struct EnvValue {
-        bool set = false;
-        std::string value;
-        bool matches(const char* now) const noexcept { return now == nullptr ? !set : set && value == now; }
-        void assign(const char* now) {
-            set = now != nullptr;
-            value = now != nullptr ? now : "";
-        }
-    };
-
     void refresh_file(std::string path, Notes& notes) {
         struct stat st {};
         const bool exists = ::stat(path.c_str(), &st) == 0;
@@ -376,31 +396,23 @@ private:
         m_file_config = std::move(cfg);
     }
 
-    bool same_environment(const EnvVars& env) const noexcept {
-        return m_lm_compat.matches(env.lm_compat) && m_user_file.matches(env.user_file) &&
-               m_trace.matches(env.trace) && m_nego_mechs.matches(env.nego_mechs) &&
-               m_ntlm_backends.matches(env.ntlm_backends);
-    }
-
-    void remember_environment(const EnvVars& env) {
-        m_lm_compat.assign(env.lm_compat);
-        m_user_file.assign(env.user_file);
-        m_trace.assign(env.trace);
-        m_nego_mechs.assign(env.nego_mechs);
-        m_ntlm_backends.assign(env.ntlm_backends);
-    }
-
     std::mutex m_mutex;
     std::string m_path;
     std::optional<FileId> m_file_id;
     std::chrono::steady_clock::time_point m_next_check{};
     std::shared_ptr<const Config> m_file_config;
     std::shared_ptr<const Config> m_current;
-    EnvValue m_lm_compat;
-    EnvValue m_user_file;
-    EnvValue m_trace;
-    EnvValue m_nego_mechs;
-    EnvValue m_ntlm_backends;
+    EnvState m_env;
+};
+
+// What this thread last got from the cache. Reused without the cache's
+// lock while the environment reads the same and until the cache would look
+// at the options file again: acceptors and initiators on many threads ask
+// for the configuration several times a handshake.
+struct ThreadConfig {
+    std::shared_ptr<const Config> config;
+    std::chrono::steady_clock::time_point until{};
+    EnvState env;
 };
 
 }  // namespace
@@ -432,8 +444,14 @@ void Config::fill_host_defaults() {
 
 std::shared_ptr<const Config> current_config() {
     static ConfigCache cache;
+    thread_local ThreadConfig mine;
+    const EnvVars env = scan_environment();
+    if (mine.config && std::chrono::steady_clock::now() < mine.until && mine.env.matches(env)) return mine.config;
     Notes notes;
-    auto cfg = cache.get(notes);
+    auto [cfg, until] = cache.get(env, notes);
+    mine.config = cfg;
+    mine.until = until;
+    mine.env.assign(env);
     // Traced only now, with the cache unlocked: trace() reads the
     // configuration itself.
     set_trace_enabled(!cfg->trace.empty());
