@@ -449,14 +449,16 @@ std::shared_ptr<const Config> current_config() {
     if (mine.config && std::chrono::steady_clock::now() < mine.until && mine.env.matches(env)) return mine.config;
     Notes notes;
     auto [cfg, until] = cache.get(env, notes);
-    mine.config = cfg;
+    // A copy of the thread's own: the shared_ptr copies handed out below
+    // then count references on a cache line no other thread writes.
+    mine.config = std::make_shared<const Config>(*cfg);
     mine.until = until;
     mine.env.assign(env);
     // Traced only now, with the cache unlocked: trace() reads the
     // configuration itself.
     set_trace_enabled(!cfg->trace.empty());
     trace_notes(notes);
-    return cfg;
+    return mine.config;
 }
 
 }  // namespace gssneg
