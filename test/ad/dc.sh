@@ -211,7 +211,9 @@ _dc_provision() {
     }
     # Provision does not keep this one; without it samba-dcerpcd starts on
     # demand and logs under /var/log/samba.
-    sed -i 's/^\[global\]$/[global]\n\trpc start on demand helpers = no/' "$dir/dc/etc/smb.conf"
+    # NTLMv1 too (Samba's DC allows NTLMv2 only by default): the tests
+    # check our acceptor's NTLMv1 path against the DC.
+    sed -i 's/^\[global\]$/[global]\n\trpc start on demand helpers = no\n\tntlm auth = ntlmv1-permitted/' "$dir/dc/etc/smb.conf"
     grep -q 'rpc start on demand helpers = no' "$dir/dc/etc/smb.conf" || {
         _dc_log "$dir/dc/etc/smb.conf has no [global] section"
         return 1

@@ -11,6 +11,11 @@ lets libwbclient reach the test DC's winbindd.
                                 name is the domain's account with its SIDs as
                                 name attributes; messages protected both ways
                                 with the session key the DC returned
+  ntlm_winbind.py ntlmv1        LM_COMPAT_LEVEL=1: NTLMv1 with extended
+                                session security, which the DC checks against
+                                MD5(server || client challenge)[0..7]; the
+                                trace names the response, sealing works with
+                                the session key derived from the DC's key
   ntlm_winbind.py ntlm-auth     Samba's ntlm_auth ntlmssp-client-1 (alice)
                                 against our acceptor
   ntlm_winbind.py errors        a wrong password, the disabled account and an
@@ -177,6 +182,26 @@ def case_ours():
     print("PASS: ours")
 
 
+def case_ntlmv1():
+    for user, password, sid in ((ALICE, ALICE_PASSWORD, ALICE_SID), (BOB, BOB_PASSWORD, BOB_SID)):
+        initiator, acceptor, challenge, authenticate = run_ntlm(user, password)
+        nt_length = struct.unpack_from("<H", authenticate, 20)[0]
+        check("NT response length (NTLMv1)", 24, nt_length)
+        final = acceptor.step(authenticate)
+        if final or not acceptor.complete or not initiator.complete:
+            fail("the NTLMv1 handshake did not complete")
+        expect_domain_identity(acceptor, user, sid)
+        expect_protection(initiator, acceptor)
+    with open(os.environ["GSS_NEGOTIATE_TRACE"]) as f:
+        trace = f.read()
+    for user in (ALICE, BOB):
+        wanted = "acceptor: authenticated %s\\%s with NTLMv1 with extended session security" % (DOMAIN, user)
+        if wanted not in trace:
+            fail("the trace does not say: " + wanted)
+    print("ok: both logons were NTLMv1 with extended session security")
+    print("PASS: ntlmv1")
+
+
 def case_ntlm_auth():
     ntlm_auth = shutil.which("ntlm_auth")
     if not ntlm_auth:
@@ -286,7 +311,7 @@ def case_negotiate():
     print("PASS: Negotiate falls back to NTLM, validated by the DC")
 
 
-CASES = {"ours": case_ours, "ntlm-auth": case_ntlm_auth, "errors": case_errors,
+CASES = {"ours": case_ours, "ntlmv1": case_ntlmv1, "ntlm-auth": case_ntlm_auth, "errors": case_errors,
          "unavailable": case_unavailable, "no-privilege": case_no_privilege, "negotiate": case_negotiate}
 if len(sys.argv) != 2 or sys.argv[1] not in CASES:
     fail("usage: ntlm_winbind.py " + "|".join(CASES))

@@ -2,7 +2,8 @@
 # NTLM validated by the domain controller through winbindd, with our
 # acceptor's winbind backend alone (no user file). One DC for all cases:
 #
-#   ours, ntlm-auth, errors, negotiate   ntlm_winbind.py's cases (see there)
+#   ours, ntlm-auth, errors, negotiate, ntlmv1   ntlm_winbind.py's cases
+#                 (see there); ntlmv1 with LM_COMPAT_LEVEL=1
 #   threads       gssneg-bench: 8 threads, each with its own contexts, run
 #                 full NTLM handshakes through winbindd at once; every one
 #                 must complete
@@ -31,6 +32,9 @@ run_case() {
 for c in ours ntlm-auth errors negotiate; do
     run_case "$c"
 done
+echo "== ntlmv1"
+LM_COMPAT_LEVEL=1 GSS_NEGOTIATE_TRACE=$TEST_DIR/ntlmv1.trace dc_winbind "$GSSNEG_PYTHON" "$AD_TEST_HERE/ntlm_winbind.py" ntlmv1 ||
+    fail "case ntlmv1"
 
 echo "== threads"
 threads=8
