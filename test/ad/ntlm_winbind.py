@@ -18,9 +18,11 @@ lets libwbclient reach the test DC's winbindd.
                                 the session key derived from the DC's key
   ntlm_winbind.py ntlm-auth     Samba's ntlm_auth ntlmssp-client-1 (alice)
                                 against our acceptor
-  ntlm_winbind.py errors        a wrong password, the disabled account and an
-                                unknown user: each its own major, minor and
-                                text, which names the user and not the password
+  ntlm_winbind.py errors        a wrong password, an unknown user, accounts
+                                disabled, expired and locked out, a password
+                                that must be changed: each its own major,
+                                minor and text, which names the user and not
+                                the password
   ntlm_winbind.py unavailable   winbindd stopped: "winbindd cannot be reached"
   ntlm_winbind.py no-privilege  run as a user outside winbindd's privileged
                                 group: "may not use its privileged pipe"
@@ -43,6 +45,7 @@ from ntlm_auth_common import Helper  # noqa: E402
 NTLM_OID = "1.3.6.1.4.1.311.2.2.10"
 SPNEGO_OID = "1.3.6.1.5.5.2"
 GSS_S_DEFECTIVE_CREDENTIAL = 10 << 16
+GSS_S_CREDENTIALS_EXPIRED = 11 << 16
 GSS_S_FAILURE = 13 << 16
 DOMAIN_USERS_RID = 513
 # MS-NLMP 2.2.2.1 AV pair ids.
@@ -73,6 +76,9 @@ DNS_DOMAIN = env("GSSNEG_AD_DNS_DOMAIN")
 ALICE, ALICE_PASSWORD, ALICE_SID = env("GSSNEG_AD_ALICE"), env("GSSNEG_AD_ALICE_PASSWORD"), env("GSSNEG_AD_ALICE_SID")
 BOB, BOB_PASSWORD, BOB_SID = env("GSSNEG_AD_BOB"), env("GSSNEG_AD_BOB_PASSWORD"), env("GSSNEG_AD_BOB_SID")
 CAROL, CAROL_PASSWORD = env("GSSNEG_AD_DISABLED"), env("GSSNEG_AD_DISABLED_PASSWORD")
+DAVE, DAVE_PASSWORD = env("GSSNEG_AD_EXPIRED"), env("GSSNEG_AD_EXPIRED_PASSWORD")
+ERIN, ERIN_PASSWORD = env("GSSNEG_AD_MUSTCHANGE"), env("GSSNEG_AD_MUSTCHANGE_PASSWORD")
+FRANK, FRANK_PASSWORD = env("GSSNEG_AD_LOCKED"), env("GSSNEG_AD_LOCKED_PASSWORD")
 DOMAIN_SID = env("GSSNEG_AD_DOMAIN_SID")
 os.environ["GSS_MECH_CONFIG"] = env("GSSNEG_BUILD_MECH")
 os.environ["GSS_NEGOTIATE_NTLM_BACKENDS"] = "winbind"
@@ -257,10 +263,16 @@ def case_errors():
                                    ["the domain account is disabled", DOMAIN + "\\" + CAROL]),
         "unknown": expect_refusal("nobody", "Nobody-pw.1", GSS_S_DEFECTIVE_CREDENTIAL,
                                   ["the user is not known", DOMAIN + "\\nobody"]),
+        "expired": expect_refusal(DAVE, DAVE_PASSWORD, GSS_S_DEFECTIVE_CREDENTIAL,
+                                  ["the domain account has expired", "NT_STATUS_ACCOUNT_EXPIRED"]),
+        "must change": expect_refusal(ERIN, ERIN_PASSWORD, GSS_S_CREDENTIALS_EXPIRED,
+                                      ["password must be changed", "NT_STATUS_PASSWORD_MUST_CHANGE"]),
+        "locked": expect_refusal(FRANK, FRANK_PASSWORD, GSS_S_DEFECTIVE_CREDENTIAL,
+                                 ["the domain account is locked out", "NT_STATUS_ACCOUNT_LOCKED_OUT"]),
     }
     if len(set(minors.values())) != len(minors):
         fail("the refusals share minor codes: %r" % minors)
-    print("ok: three refusals, three minor codes")
+    print("ok: %d refusals, %d minor codes" % (len(minors), len(minors)))
     print("PASS: errors")
 
 

@@ -8,6 +8,10 @@ SPEC has one account a line:
 
     user NAME PASSWORD          an enabled user
     disabled NAME PASSWORD      a user whose account is disabled
+    expired NAME PASSWORD       a user whose account expired (in 1601)
+    mustchange NAME PASSWORD    a user who must change the password first
+    locked NAME PASSWORD        a user locked out (lockoutTime now, under a
+                                lockout policy of 5 bad passwords, 30 minutes)
     service NAME SPN            a service account with a random password,
                                 AES keys only, and SPN; its keys go to KEYTAB
 
@@ -21,6 +25,7 @@ Runs under Debian's /usr/bin/python3, where Samba's modules live.
 import os
 import secrets
 import sys
+import time
 
 import ldb
 import samba.samdb
@@ -44,6 +49,11 @@ def replace(db, dn, attr, value):
     db.modify(msg)
 
 
+def filetime_now():
+    """100 ns intervals since 1601-01-01."""
+    return int((time.time() + 11644473600) * 10_000_000)
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: populate.py SMB_CONF KEYTAB < SPEC")
@@ -59,19 +69,28 @@ def main():
         fields = line.split()
         if not fields:
             continue
-        if len(fields) != 3 or fields[0] not in ("user", "disabled", "service"):
+        if len(fields) != 3 or fields[0] not in ("user", "disabled", "expired", "mustchange", "locked", "service"):
             sys.exit("populate.py: bad spec line: %r" % line)
         kind, name, value = fields
         password = secrets.token_urlsafe(48) + "-A1." if kind == "service" else value
         db.newuser(name, password)
         account = "(sAMAccountName=%s)" % ldb.binary_encode(name)
-        # The tests must not start failing 42 days after someone's clock
-        # moved: no password expiry, as samba-tool user setexpiry --noexpiry.
-        db.setexpiry(account, 0, no_expiry_req=True)
+        if kind == "mustchange":
+            # pwdLastSet 0; a password that never expires would override it.
+            db.force_password_change_at_next_login(account)
+        else:
+            # The tests must not start failing 42 days after someone's clock
+            # moved: no password expiry, as samba-tool user setexpiry --noexpiry.
+            db.setexpiry(account, 0, no_expiry_req=True)
         if kind == "disabled":
             db.disable_account(account)
         entry = db.search(base=db.domain_dn(), scope=ldb.SCOPE_SUBTREE, expression=account,
                           attrs=["objectSid"])[0]
+        if kind == "expired":
+            replace(db, entry.dn, "accountExpires", "1")
+        if kind == "locked":
+            replace(db, ldb.Dn(db, db.domain_dn()), "lockoutThreshold", "5")
+            replace(db, entry.dn, "lockoutTime", str(filetime_now()))
         if kind == "service":
             replace(db, entry.dn, "servicePrincipalName", value)
             # Without msDS-SupportedEncryptionTypes the KDC issues RC4
