@@ -355,8 +355,8 @@ GSSNEG_EXPORT OM_uint32 gssi_localname(OM_uint32* minor_status, const gss_name_t
 
 // RFC 6680 name attributes: those of the Kerberos name (the PAC's
 // urn:mspac:* attributes, for instance), through the krb5 mechanism; an
-// NTLM name answers with this module's NTLM (no attributes but
-// local-login-user). Every call on a Kerberos name goes to the krb5
+// NTLM name answers with this module's NTLM (a domain logon's SIDs and
+// account, and local-login-user). Every call on a Kerberos name goes to the krb5
 // mechanism, so the application sees what MIT's own SPNEGO would show it.
 GSSNEG_EXPORT OM_uint32 gssi_inquire_name(OM_uint32* minor_status, gss_name_t name, int* name_is_mn, gss_OID* mn_mech,
                                           gss_buffer_set_t* attrs) {

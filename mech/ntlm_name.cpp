@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <unistd.h>
 
 #include <vector>
@@ -281,7 +282,19 @@ GSSNEG_EXPORT OM_uint32 gss_get_name_attribute(OM_uint32* minor_status, gss_name
             if (index >= a.values.size())
                 throw GssError(GSS_S_UNAVAILABLE, Minor::no_name_attribute, std::string(wanted) + " has no more values");
             if (value != GSS_C_NO_BUFFER) set_buffer(value, std::string_view(a.values[index]));
-            if (display_value != GSS_C_NO_BUFFER) set_buffer(display_value, std::string_view(a.values[index]));
+            if (display_value != GSS_C_NO_BUFFER) {
+                // The value is already the caller's: release it if this throws.
+                struct ReleaseOnThrow {
+                    gss_buffer_t buffer;
+                    int exceptions = std::uncaught_exceptions();
+                    ~ReleaseOnThrow() {
+                        if (buffer == GSS_C_NO_BUFFER || std::uncaught_exceptions() <= exceptions) return;
+                        std::free(buffer->value);
+                        clear_buffer(buffer);
+                    }
+                } release{value};
+                set_buffer(display_value, std::string_view(a.values[index]));
+            }
             // Reported by the domain controller that checked the logon.
             if (authenticated != nullptr) *authenticated = 1;
             if (complete != nullptr) *complete = 1;

@@ -38,7 +38,8 @@ std::optional<LogonResult> FileLogon::logon(const LogonRequest& request) const {
                                                     request.server_challenge, client_challenge);
         if (!ct_equal(expected.nt_response, request.nt_response)) auth_failed(Minor::wrong_password, request);
         result.session_base_key = expected.session_base_key;
-        if (entry->lm_hash) result.lm_owf = *entry->lm_hash;
+        // Without an LM hash, LM_KEY falls back to zeros, as before backends.
+        result.lm_owf = entry->lm_hash.value_or(Key16{});
     }
     result.initiator =
         Name::from_parts(request.domain.empty() ? entry->domain : std::string(request.domain), std::string(request.user));

@@ -34,7 +34,9 @@ struct LogonRequest {
 
 struct LogonResult {
     Key16 session_base_key;
-    Key16 lm_owf;  // NTLMv1 only (for LM_KEY and NON_NT_SESSION_KEY)
+    // NTLMv1 only (for LM_KEY and NON_NT_SESSION_KEY); the domain gives the
+    // first 8 bytes, or nothing when it keeps no LM hash.
+    std::optional<Key16> lm_owf;
     Name initiator;
 };
 
@@ -74,7 +76,8 @@ public:
     // From config.ntlm_backends: "file" needs a user database (skipped
     // without one when other backends are listed); "winbind" needs
     // libwbclient. Throws GssError(GSS_S_NO_CRED, ...) when no backend is
-    // usable.
+    // usable, or when winbind is listed and libwbclient cannot be loaded
+    // (a listed domain is never dropped silently).
     static std::shared_ptr<const LogonChain> from_config(std::shared_ptr<UserDatabase> database, const Config& config);
 
     explicit LogonChain(std::vector<std::shared_ptr<const LogonBackend>> backends) : m_backends(std::move(backends)) {}

@@ -156,7 +156,13 @@ void NtlmServer::verify_authenticate(ByteView authenticate_token) {
                                    f.nt_response, kind, flags};
         LogonResult result = m_cred->logon().logon(request);
         session_base_key = result.session_base_key;
-        if (kind != ResponseKind::ntlmv2) lm_owf = result.lm_owf;
+        if (kind == ResponseKind::ntlmv1 && (flags & (flag::lm_key | flag::request_non_nt_session_key)) != 0) {
+            // MS-NLMP 3.4.5.1: these key exchange keys are made from the LM
+            // hash; a domain that keeps none cannot give one.
+            if (!result.lm_owf)
+                throw GssError(GSS_S_FAILURE, Minor::lm_key_unavailable, "the domain keeps no LM hash");
+            lm_owf = *result.lm_owf;
+        }
         if (kind == ResponseKind::ntlmv2) {
             client_info = AvPairs(ByteView(f.nt_response).subspan(16 + blob_av_pairs_offset));
             if (trace_enabled()) trace("ntlm", "acceptor <- client blob AV pairs: " + client_info->describe());

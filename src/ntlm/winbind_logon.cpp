@@ -326,15 +326,21 @@ std::optional<LogonResult> WinbindLogon::logon(const LogonRequest& request) cons
     if (status == WBC_ERR_DOMAIN_NOT_FOUND || status == WBC_ERR_UNKNOWN_USER) return std::nullopt;
     if (status != WBC_ERR_SUCCESS || !info)
         throw GssError(GSS_S_FAILURE, Minor::domain_logon_error, who + ": " + text_or_empty(api.error_string(status)));
+    if ((info->user_flags & WBC_AUTH_USER_INFO_GUEST) != 0) {
+        // The domain mapped the user to its guest account: not the user.
+        if (trace_enabled()) trace("winbind", "the domain logged " + who + " on as its guest: treated as unknown");
+        return std::nullopt;
+    }
 
     LogonResult result;
     result.session_base_key = Key16(std::span<const uint8_t, 16>(info->user_session_key, 16));
     secure_wipe(info->user_session_key, sizeof(info->user_session_key));
+    static constexpr std::array<uint8_t, 16> zero_key{};
     Key16 lm_owf;
     std::copy_n(info->lm_session_key, sizeof(info->lm_session_key), lm_owf.data());
     secure_wipe(info->lm_session_key, sizeof(info->lm_session_key));
-    result.lm_owf = lm_owf;
-    static constexpr std::array<uint8_t, 16> zero_key{};
+    // Zeros: the domain keeps no LM hash for the account (AD's default).
+    if (!ct_equal(lm_owf, zero_key)) result.lm_owf = lm_owf;
     if (ct_equal(result.session_base_key, zero_key))
         throw GssError(GSS_S_FAILURE, Minor::domain_logon_error, who + ": the domain returned no session key");
 

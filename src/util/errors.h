@@ -129,6 +129,7 @@ enum class Minor : OM_uint32 {
     winbind_permission_denied,
     winbind_library_missing,
     bad_backend_config,
+    lm_key_unavailable,
 
     last_
 };

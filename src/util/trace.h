@@ -15,7 +15,8 @@ namespace gssneg {
 // by current_config() traces (each context creation asks for it). Guard every
 // trace() whose message costs something to build.
 bool trace_enabled();
-// Called by current_config() with every configuration it hands out.
+// Called by current_config() whenever a thread takes a configuration from
+// its cache (not on the per-thread fast path, which hands out the same one).
 void set_trace_enabled(bool enabled) noexcept;
 void trace(std::string_view component, std::string_view message);
 
