@@ -1,5 +1,7 @@
 #include "krb5/mechglue.h"
 
+#include "util/dl.h"
+
 #include <dlfcn.h>
 
 #include <array>
@@ -16,12 +18,6 @@ constexpr const char* mechglue_soname = "libgssapi_krb5.so.2";
 gss_OID_desc g_krb5_oid = {9, const_cast<char*>("\x2a\x86\x48\x86\xf7\x12\x01\x02\x02")};
 gss_OID_set_desc g_krb5_oid_set = {1, &g_krb5_oid};
 
-template <typename F>
-bool resolve(void* lib, const char* name, F& slot) {
-    slot = reinterpret_cast<F>(::dlsym(lib, name));
-    return slot != nullptr;
-}
-
 const MechglueTable* load() {
     // RTLD_NOLOAD: only the copy the host already has. The handle is kept
     // for the life of the process; the library was loaded before us.
@@ -29,47 +25,47 @@ const MechglueTable* load() {
     if (lib == nullptr) return nullptr;
     static MechglueTable table;
     MechglueTable& t = table;
-    const bool ok = resolve(lib, "gss_import_name", t.import_name) &&
-                    resolve(lib, "gss_display_name", t.display_name) &&
-                    resolve(lib, "gss_release_name", t.release_name) &&
-                    resolve(lib, "gss_duplicate_name", t.duplicate_name) &&
-                    resolve(lib, "gss_compare_name", t.compare_name) &&
-                    resolve(lib, "gss_localname", t.localname) &&
-                    resolve(lib, "gss_inquire_name", t.inquire_name) &&
-                    resolve(lib, "gss_get_name_attribute", t.get_name_attribute) &&
-                    resolve(lib, "gss_set_name_attribute", t.set_name_attribute) &&
-                    resolve(lib, "gss_delete_name_attribute", t.delete_name_attribute) &&
-                    resolve(lib, "gss_export_name_composite", t.export_name_composite) &&
-                    resolve(lib, "gss_acquire_cred", t.acquire_cred) &&
-                    resolve(lib, "gss_acquire_cred_from", t.acquire_cred_from) &&
-                    resolve(lib, "gss_acquire_cred_with_password", t.acquire_cred_with_password) &&
-                    resolve(lib, "gss_inquire_cred", t.inquire_cred) &&
-                    resolve(lib, "gss_release_cred", t.release_cred) &&
-                    resolve(lib, "gss_init_sec_context", t.init_sec_context) &&
-                    resolve(lib, "gss_accept_sec_context", t.accept_sec_context) &&
-                    resolve(lib, "gss_delete_sec_context", t.delete_sec_context) &&
-                    resolve(lib, "gss_process_context_token", t.process_context_token) &&
-                    resolve(lib, "gss_context_time", t.context_time) &&
-                    resolve(lib, "gss_inquire_context", t.inquire_context) &&
-                    resolve(lib, "gss_inquire_sec_context_by_oid", t.inquire_sec_context_by_oid) &&
-                    resolve(lib, "gss_set_sec_context_option", t.set_sec_context_option) &&
-                    resolve(lib, "gss_export_sec_context", t.export_sec_context) &&
-                    resolve(lib, "gss_import_sec_context", t.import_sec_context) &&
-                    resolve(lib, "gss_get_mic", t.get_mic) &&
-                    resolve(lib, "gss_verify_mic", t.verify_mic) &&
-                    resolve(lib, "gss_wrap", t.wrap) &&
-                    resolve(lib, "gss_unwrap", t.unwrap) &&
-                    resolve(lib, "gss_wrap_size_limit", t.wrap_size_limit) &&
-                    resolve(lib, "gss_wrap_iov", t.wrap_iov) &&
-                    resolve(lib, "gss_unwrap_iov", t.unwrap_iov) &&
-                    resolve(lib, "gss_wrap_iov_length", t.wrap_iov_length) &&
-                    resolve(lib, "gss_get_mic_iov", t.get_mic_iov) &&
-                    resolve(lib, "gss_get_mic_iov_length", t.get_mic_iov_length) &&
-                    resolve(lib, "gss_verify_mic_iov", t.verify_mic_iov) &&
-                    resolve(lib, "gss_pseudo_random", t.pseudo_random) &&
-                    resolve(lib, "gss_display_status", t.display_status) &&
-                    resolve(lib, "gss_release_buffer", t.release_buffer) &&
-                    resolve(lib, "gss_release_buffer_set", t.release_buffer_set);
+    const bool ok = resolve_symbol(lib, "gss_import_name", t.import_name) &&
+                    resolve_symbol(lib, "gss_display_name", t.display_name) &&
+                    resolve_symbol(lib, "gss_release_name", t.release_name) &&
+                    resolve_symbol(lib, "gss_duplicate_name", t.duplicate_name) &&
+                    resolve_symbol(lib, "gss_compare_name", t.compare_name) &&
+                    resolve_symbol(lib, "gss_localname", t.localname) &&
+                    resolve_symbol(lib, "gss_inquire_name", t.inquire_name) &&
+                    resolve_symbol(lib, "gss_get_name_attribute", t.get_name_attribute) &&
+                    resolve_symbol(lib, "gss_set_name_attribute", t.set_name_attribute) &&
+                    resolve_symbol(lib, "gss_delete_name_attribute", t.delete_name_attribute) &&
+                    resolve_symbol(lib, "gss_export_name_composite", t.export_name_composite) &&
+                    resolve_symbol(lib, "gss_acquire_cred", t.acquire_cred) &&
+                    resolve_symbol(lib, "gss_acquire_cred_from", t.acquire_cred_from) &&
+                    resolve_symbol(lib, "gss_acquire_cred_with_password", t.acquire_cred_with_password) &&
+                    resolve_symbol(lib, "gss_inquire_cred", t.inquire_cred) &&
+                    resolve_symbol(lib, "gss_release_cred", t.release_cred) &&
+                    resolve_symbol(lib, "gss_init_sec_context", t.init_sec_context) &&
+                    resolve_symbol(lib, "gss_accept_sec_context", t.accept_sec_context) &&
+                    resolve_symbol(lib, "gss_delete_sec_context", t.delete_sec_context) &&
+                    resolve_symbol(lib, "gss_process_context_token", t.process_context_token) &&
+                    resolve_symbol(lib, "gss_context_time", t.context_time) &&
+                    resolve_symbol(lib, "gss_inquire_context", t.inquire_context) &&
+                    resolve_symbol(lib, "gss_inquire_sec_context_by_oid", t.inquire_sec_context_by_oid) &&
+                    resolve_symbol(lib, "gss_set_sec_context_option", t.set_sec_context_option) &&
+                    resolve_symbol(lib, "gss_export_sec_context", t.export_sec_context) &&
+                    resolve_symbol(lib, "gss_import_sec_context", t.import_sec_context) &&
+                    resolve_symbol(lib, "gss_get_mic", t.get_mic) &&
+                    resolve_symbol(lib, "gss_verify_mic", t.verify_mic) &&
+                    resolve_symbol(lib, "gss_wrap", t.wrap) &&
+                    resolve_symbol(lib, "gss_unwrap", t.unwrap) &&
+                    resolve_symbol(lib, "gss_wrap_size_limit", t.wrap_size_limit) &&
+                    resolve_symbol(lib, "gss_wrap_iov", t.wrap_iov) &&
+                    resolve_symbol(lib, "gss_unwrap_iov", t.unwrap_iov) &&
+                    resolve_symbol(lib, "gss_wrap_iov_length", t.wrap_iov_length) &&
+                    resolve_symbol(lib, "gss_get_mic_iov", t.get_mic_iov) &&
+                    resolve_symbol(lib, "gss_get_mic_iov_length", t.get_mic_iov_length) &&
+                    resolve_symbol(lib, "gss_verify_mic_iov", t.verify_mic_iov) &&
+                    resolve_symbol(lib, "gss_pseudo_random", t.pseudo_random) &&
+                    resolve_symbol(lib, "gss_display_status", t.display_status) &&
+                    resolve_symbol(lib, "gss_release_buffer", t.release_buffer) &&
+                    resolve_symbol(lib, "gss_release_buffer_set", t.release_buffer_set);
     return ok ? &table : nullptr;
 }
 

@@ -2,6 +2,7 @@
 
 #include "crypto/crypto.h"
 #include "util/ct.h"
+#include "util/dl.h"
 #include "util/trace.h"
 
 #include <dlfcn.h>
@@ -33,75 +34,62 @@ namespace gssneg::ntlm {
 
 namespace {
 
-struct NtStatusName {
+struct NtStatus {
     uint32_t value;
-    const char* name;
+    const char* name;  // Windows' name (MS-ERREF 2.3.1)
+    DomainRefusal refusal;
 };
 
-// The statuses a domain logon returns, with Windows' names (MS-ERREF 2.3.1).
-constexpr NtStatusName nt_status_names[] = {
-    {0xC000005E, "NT_STATUS_NO_LOGON_SERVERS"},
-    {0xC0000064, "NT_STATUS_NO_SUCH_USER"},
-    {0xC000006A, "NT_STATUS_WRONG_PASSWORD"},
-    {0xC000006D, "NT_STATUS_LOGON_FAILURE"},
-    {0xC000006E, "NT_STATUS_ACCOUNT_RESTRICTION"},
-    {0xC000006F, "NT_STATUS_INVALID_LOGON_HOURS"},
-    {0xC0000070, "NT_STATUS_INVALID_WORKSTATION"},
-    {0xC0000071, "NT_STATUS_PASSWORD_EXPIRED"},
-    {0xC0000072, "NT_STATUS_ACCOUNT_DISABLED"},
-    {0xC00000B5, "NT_STATUS_IO_TIMEOUT"},
-    {0xC00000DF, "NT_STATUS_NO_SUCH_DOMAIN"},
-    {0xC000015B, "NT_STATUS_LOGON_TYPE_NOT_GRANTED"},
-    {0xC000018C, "NT_STATUS_TRUSTED_DOMAIN_FAILURE"},
-    {0xC000018D, "NT_STATUS_TRUSTED_RELATIONSHIP_FAILURE"},
-    {0xC0000192, "NT_STATUS_NETLOGON_NOT_STARTED"},
-    {0xC0000193, "NT_STATUS_ACCOUNT_EXPIRED"},
-    {0xC0000224, "NT_STATUS_PASSWORD_MUST_CHANGE"},
-    {0xC0000233, "NT_STATUS_DOMAIN_CONTROLLER_NOT_FOUND"},
-    {0xC0000234, "NT_STATUS_ACCOUNT_LOCKED_OUT"},
-    {0xC0000236, "NT_STATUS_CONNECTION_REFUSED"},
-    {0xC000023C, "NT_STATUS_NETWORK_UNREACHABLE"},
-    {0xC000023D, "NT_STATUS_HOST_UNREACHABLE"},
+constexpr DomainRefusal unknown{GSS_S_DEFECTIVE_CREDENTIAL, Minor::unknown_user, true};
+constexpr DomainRefusal denied(Minor minor) { return {GSS_S_DEFECTIVE_CREDENTIAL, minor}; }
+constexpr DomainRefusal expired(Minor minor) { return {GSS_S_CREDENTIALS_EXPIRED, minor}; }
+constexpr DomainRefusal no_dc{GSS_S_FAILURE, Minor::domain_controller_unreachable};
+
+// The statuses a domain logon returns, and how each reads. LOGON_FAILURE is
+// a wrong password, or a user the domain will not name.
+constexpr NtStatus nt_statuses[] = {
+    {0xC000005E, "NT_STATUS_NO_LOGON_SERVERS", no_dc},
+    {0xC0000064, "NT_STATUS_NO_SUCH_USER", unknown},
+    {0xC000006A, "NT_STATUS_WRONG_PASSWORD", denied(Minor::wrong_password)},
+    {0xC000006D, "NT_STATUS_LOGON_FAILURE", denied(Minor::wrong_password)},
+    {0xC000006E, "NT_STATUS_ACCOUNT_RESTRICTION", denied(Minor::domain_account_restricted)},
+    {0xC000006F, "NT_STATUS_INVALID_LOGON_HOURS", denied(Minor::domain_account_restricted)},
+    {0xC0000070, "NT_STATUS_INVALID_WORKSTATION", denied(Minor::domain_account_restricted)},
+    {0xC0000071, "NT_STATUS_PASSWORD_EXPIRED", expired(Minor::domain_password_expired)},
+    {0xC0000072, "NT_STATUS_ACCOUNT_DISABLED", denied(Minor::domain_account_disabled)},
+    {0xC00000B5, "NT_STATUS_IO_TIMEOUT", no_dc},
+    {0xC00000DF, "NT_STATUS_NO_SUCH_DOMAIN", unknown},
+    {0xC000015B, "NT_STATUS_LOGON_TYPE_NOT_GRANTED", denied(Minor::domain_account_restricted)},
+    {0xC000018C, "NT_STATUS_TRUSTED_DOMAIN_FAILURE", {GSS_S_FAILURE, Minor::domain_logon_error}},
+    {0xC000018D, "NT_STATUS_TRUSTED_RELATIONSHIP_FAILURE", {GSS_S_FAILURE, Minor::domain_logon_error}},
+    {0xC0000192, "NT_STATUS_NETLOGON_NOT_STARTED", no_dc},
+    {0xC0000193, "NT_STATUS_ACCOUNT_EXPIRED", denied(Minor::domain_account_expired)},
+    {0xC0000224, "NT_STATUS_PASSWORD_MUST_CHANGE", expired(Minor::domain_password_must_change)},
+    {0xC0000233, "NT_STATUS_DOMAIN_CONTROLLER_NOT_FOUND", no_dc},
+    {0xC0000234, "NT_STATUS_ACCOUNT_LOCKED_OUT", denied(Minor::domain_account_locked)},
+    {0xC0000236, "NT_STATUS_CONNECTION_REFUSED", no_dc},
+    {0xC000023C, "NT_STATUS_NETWORK_UNREACHABLE", no_dc},
+    {0xC000023D, "NT_STATUS_HOST_UNREACHABLE", no_dc},
 };
+
+const NtStatus* find_nt_status(uint32_t value) noexcept {
+    for (const NtStatus& known : nt_statuses)
+        if (known.value == value) return &known;
+    return nullptr;
+}
 
 }  // namespace
 
 std::string nt_status_name(uint32_t nt_status) {
-    for (const NtStatusName& known : nt_status_names)
-        if (known.value == nt_status) return known.name;
+    if (const NtStatus* known = find_nt_status(nt_status)) return known->name;
     char text[32];
     std::snprintf(text, sizeof(text), "NT status 0x%08x", static_cast<unsigned>(nt_status));
     return text;
 }
 
 DomainRefusal domain_refusal(uint32_t nt_status) noexcept {
-    switch (nt_status) {
-    case 0xC0000064:  // NO_SUCH_USER
-    case 0xC00000DF:  // NO_SUCH_DOMAIN
-        return {GSS_S_DEFECTIVE_CREDENTIAL, Minor::unknown_user, true};
-    case 0xC000006A:  // WRONG_PASSWORD
-    case 0xC000006D:  // LOGON_FAILURE: a wrong password, or a user the domain will not name
-        return {GSS_S_DEFECTIVE_CREDENTIAL, Minor::wrong_password};
-    case 0xC0000072: return {GSS_S_DEFECTIVE_CREDENTIAL, Minor::domain_account_disabled};
-    case 0xC0000234: return {GSS_S_DEFECTIVE_CREDENTIAL, Minor::domain_account_locked};
-    case 0xC0000193: return {GSS_S_DEFECTIVE_CREDENTIAL, Minor::domain_account_expired};
-    case 0xC000006E:  // ACCOUNT_RESTRICTION
-    case 0xC000006F:  // INVALID_LOGON_HOURS
-    case 0xC0000070:  // INVALID_WORKSTATION
-    case 0xC000015B:  // LOGON_TYPE_NOT_GRANTED
-        return {GSS_S_DEFECTIVE_CREDENTIAL, Minor::domain_account_restricted};
-    case 0xC0000071: return {GSS_S_CREDENTIALS_EXPIRED, Minor::domain_password_expired};
-    case 0xC0000224: return {GSS_S_CREDENTIALS_EXPIRED, Minor::domain_password_must_change};
-    case 0xC000005E:  // NO_LOGON_SERVERS
-    case 0xC0000233:  // DOMAIN_CONTROLLER_NOT_FOUND
-    case 0xC00000B5:  // IO_TIMEOUT
-    case 0xC0000192:  // NETLOGON_NOT_STARTED
-    case 0xC0000236:  // CONNECTION_REFUSED
-    case 0xC000023C:  // NETWORK_UNREACHABLE
-    case 0xC000023D:  // HOST_UNREACHABLE
-        return {GSS_S_FAILURE, Minor::domain_controller_unreachable};
-    default: return {GSS_S_FAILURE, Minor::domain_logon_error};
-    }
+    if (const NtStatus* known = find_nt_status(nt_status)) return known->refusal;
+    return {GSS_S_FAILURE, Minor::domain_logon_error};
 }
 
 Challenge8 ess_session_challenge(const Challenge8& server_challenge, ByteView lm_response) {
@@ -132,12 +120,6 @@ struct WbcApi {
     decltype(&wbcErrorString) error_string = nullptr;
 };
 
-template <typename F>
-bool resolve(void* library, const char* symbol, F& slot) {
-    slot = reinterpret_cast<F>(::dlsym(library, symbol));
-    return slot != nullptr;
-}
-
 // Loaded once, never unloaded. nullptr with *why set when unavailable.
 const WbcApi* load_wbclient(std::string* why) {
     static std::once_flag once;
@@ -152,14 +134,14 @@ const WbcApi* load_wbclient(std::string* why) {
             return;
         }
         WbcApi found;
-        const bool all = resolve(library, "wbcCtxCreate", found.ctx_create) &&
-                         resolve(library, "wbcCtxFree", found.ctx_free) &&
-                         resolve(library, "wbcCtxAuthenticateUserEx", found.authenticate) &&
-                         resolve(library, "wbcCtxPing", found.ping) &&
-                         resolve(library, "wbcCtxInterfaceDetails", found.interface_details) &&
-                         resolve(library, "wbcFreeMemory", found.free_memory) &&
-                         resolve(library, "wbcSidToStringBuf", found.sid_to_string) &&
-                         resolve(library, "wbcErrorString", found.error_string);
+        const bool all = resolve_symbol(library, "wbcCtxCreate", found.ctx_create) &&
+                         resolve_symbol(library, "wbcCtxFree", found.ctx_free) &&
+                         resolve_symbol(library, "wbcCtxAuthenticateUserEx", found.authenticate) &&
+                         resolve_symbol(library, "wbcCtxPing", found.ping) &&
+                         resolve_symbol(library, "wbcCtxInterfaceDetails", found.interface_details) &&
+                         resolve_symbol(library, "wbcFreeMemory", found.free_memory) &&
+                         resolve_symbol(library, "wbcSidToStringBuf", found.sid_to_string) &&
+                         resolve_symbol(library, "wbcErrorString", found.error_string);
         if (!all) {
             failure = std::string(wbclient_library) + " lacks the wbcCtx* calls";
             return;

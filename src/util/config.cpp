@@ -78,48 +78,42 @@ std::string quoted(std::string_view s) {
     return out;
 }
 
-// "kerberos ntlm", "ntlm,kerberos", "ntlm": each mechanism at most once.
-std::optional<std::vector<Config::NegoMech>> parse_nego_mechs(std::string_view s) {
-    std::vector<Config::NegoMech> mechs;
+// A list of words separated by commas or blanks, each naming one value
+// (word_value gives it, or nothing for an unknown word), each at most once.
+template <typename T, typename WordValue>
+std::optional<std::vector<T>> parse_word_list(std::string_view s, WordValue word_value) {
+    std::vector<T> values;
     size_t pos = 0;
     while (pos < s.size()) {
         const size_t end = std::min(s.find_first_of(", \t", pos), s.size());
         const std::string_view word = s.substr(pos, end - pos);
         pos = end + 1;
         if (word.empty()) continue;
-        Config::NegoMech mech;
-        if (iequals_ascii(word, "kerberos") || iequals_ascii(word, "krb5"))
-            mech = Config::NegoMech::kerberos;
-        else if (iequals_ascii(word, "ntlm"))
-            mech = Config::NegoMech::ntlm;
-        else
-            return std::nullopt;
-        if (std::find(mechs.begin(), mechs.end(), mech) != mechs.end()) return std::nullopt;
-        mechs.push_back(mech);
+        const std::optional<T> value = word_value(word);
+        if (!value || std::find(values.begin(), values.end(), *value) != values.end()) return std::nullopt;
+        values.push_back(*value);
     }
-    return mechs;
+    return values;
+}
+
+// "kerberos ntlm", "ntlm,kerberos", "ntlm": each mechanism at most once.
+std::optional<std::vector<Config::NegoMech>> parse_nego_mechs(std::string_view s) {
+    return parse_word_list<Config::NegoMech>(s, [](std::string_view word) -> std::optional<Config::NegoMech> {
+        if (iequals_ascii(word, "kerberos") || iequals_ascii(word, "krb5")) return Config::NegoMech::kerberos;
+        if (iequals_ascii(word, "ntlm")) return Config::NegoMech::ntlm;
+        return std::nullopt;
+    });
 }
 
 // "file winbind", "winbind": each backend at most once, at least one.
 std::optional<std::vector<Config::NtlmBackend>> parse_ntlm_backends(std::string_view s) {
-    std::vector<Config::NtlmBackend> backends;
-    size_t pos = 0;
-    while (pos < s.size()) {
-        const size_t end = std::min(s.find_first_of(", \t", pos), s.size());
-        const std::string_view word = s.substr(pos, end - pos);
-        pos = end + 1;
-        if (word.empty()) continue;
-        Config::NtlmBackend backend;
-        if (iequals_ascii(word, "file"))
-            backend = Config::NtlmBackend::file;
-        else if (iequals_ascii(word, "winbind"))
-            backend = Config::NtlmBackend::winbind;
-        else
+    auto backends =
+        parse_word_list<Config::NtlmBackend>(s, [](std::string_view word) -> std::optional<Config::NtlmBackend> {
+            if (iequals_ascii(word, "file")) return Config::NtlmBackend::file;
+            if (iequals_ascii(word, "winbind")) return Config::NtlmBackend::winbind;
             return std::nullopt;
-        if (std::find(backends.begin(), backends.end(), backend) != backends.end()) return std::nullopt;
-        backends.push_back(backend);
-    }
-    if (backends.empty()) return std::nullopt;
+        });
+    if (backends && backends->empty()) return std::nullopt;
     return backends;
 }
 

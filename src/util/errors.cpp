@@ -121,7 +121,6 @@ const char* minor_text(OM_uint32 value) noexcept {
         return "winbindd answers, but this process may not use its privileged pipe (it must run as root or "
                "in the group that owns winbindd_privileged)";
     case Minor::winbind_library_missing: return "The domain logon backend needs libwbclient.so.0 (package libwbclient0)";
-    case Minor::bad_backend_config: return "The NTLM logon backends are misconfigured";
     case Minor::lm_key_unavailable:
         return "LM_KEY or NON_NT_SESSION_KEY was negotiated, but the account's LM key is not available";
     case Minor::none:

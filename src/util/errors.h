@@ -128,7 +128,6 @@ enum class Minor : OM_uint32 {
     winbind_unavailable,
     winbind_permission_denied,
     winbind_library_missing,
-    bad_backend_config,
     lm_key_unavailable,
 
     last_

@@ -79,11 +79,8 @@ else
     expected_requests=2
 fi
 
-status=0
-env "${client_env[@]}" curl --silent --show-error --verbose --negotiate -u : --max-time 30 \
-    --resolve "localhost:$HTTPD_PORT:127.0.0.1" \
-    -o "$TEST_DIR/body" -w '%{http_code}\n' "http://localhost:$HTTPD_PORT/index.html" \
-    > "$TEST_DIR/curl.code" 2> "$TEST_DIR/curl.log" || status=$?
+httpd_curl "$TEST_DIR" localhost "${client_env[@]}"
+status=$CURL_STATUS
 httpd_stop_after "$TEST_DIR/curl.log" "$root"
 forget_test_pid "$HTTPD_PID"
 httpd_show "$TEST_DIR/curl.log" "$root"

@@ -55,12 +55,10 @@ if [[ $case_name == ok ]]; then
 else
     printf '%s:%s:%s\n' "$TEST_DOMAIN" "$TEST_USER" "not-$TEST_PASSWORD" > "$client_users"
 fi
-status=0
-env GSS_MECH_CONFIG="$client_mech" NTLM_USER_FILE="$client_users" NTLMUSER="$TEST_DOMAIN\\$TEST_USER" \
-    KRB5CCNAME="FILE:$TEST_DIR/no-ccache" KRB5_CLIENT_KTNAME="$TEST_DIR/no-client-keytab" \
-    curl --silent --show-error --verbose --negotiate -u : --max-time 30 \
-        -o "$TEST_DIR/body" -w '%{http_code}\n' "http://127.0.0.1:$HTTPD_PORT/index.html" \
-        > "$TEST_DIR/curl.code" 2> "$TEST_DIR/curl.log" || status=$?
+httpd_curl "$TEST_DIR" 127.0.0.1 GSS_MECH_CONFIG="$client_mech" NTLM_USER_FILE="$client_users" \
+    NTLMUSER="$TEST_DOMAIN\\$TEST_USER" KRB5CCNAME="FILE:$TEST_DIR/no-ccache" \
+    KRB5_CLIENT_KTNAME="$TEST_DIR/no-client-keytab"
+status=$CURL_STATUS
 
 httpd_stop_after "$TEST_DIR/curl.log" "$root"
 forget_pid "$HTTPD_PID"

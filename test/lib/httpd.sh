@@ -20,6 +20,14 @@
 #                                  them), adds its pid to the array named
 #                                  PIDS (which the caller's cleanup stops)
 #                                  and waits until it listens; sets HTTPD_PID
+#   httpd_curl DIR HOST [NAME=VALUE...]
+#                                  curl --negotiate -u : for /index.html on
+#                                  HOST (localhost, resolved to 127.0.0.1
+#                                  so that the SPN is HTTP@localhost, or
+#                                  127.0.0.1) with those variables: the page
+#                                  in DIR/body, the HTTP code in
+#                                  DIR/curl.code, the verbose log in
+#                                  DIR/curl.log; sets CURL_STATUS
 #   httpd_stop_after CURL_LOG ROOT waits for one access-log line per request
 #                                  curl sent, then stops httpd by its pid
 #   httpd_show CURL_LOG ROOT       prints the Negotiate headers (tokens cut
@@ -109,6 +117,17 @@ httpd_start() {
     done
     [[ $(cat "$root/run/httpd.pid" 2>/dev/null) == "$HTTPD_PID" ]] ||
         fail "httpd's pid file names $(cat "$root/run/httpd.pid" 2>/dev/null), not $HTTPD_PID"
+}
+
+httpd_curl() {
+    local dir=${1:?usage: httpd_curl DIR HOST [NAME=VALUE...]} host=${2:?usage: httpd_curl DIR HOST [NAME=VALUE...]}
+    shift 2
+    local resolve=()
+    [[ $host == localhost ]] && resolve=(--resolve "localhost:$HTTPD_PORT:127.0.0.1")
+    CURL_STATUS=0
+    env "$@" curl --silent --show-error --verbose --negotiate -u : --max-time 30 "${resolve[@]}" \
+        -o "$dir/body" -w '%{http_code}\n' "http://$host:$HTTPD_PORT/index.html" \
+        > "$dir/curl.code" 2> "$dir/curl.log" || CURL_STATUS=$?
 }
 
 httpd_stop_after() {
