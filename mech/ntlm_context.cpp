@@ -91,7 +91,7 @@ GSSNEG_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor_status, gss_cred_i
             params.target = ctx->target;
             params.channel_bindings = bindings_hash(input_chan_bindings);
             params.lm_compat_level = current_config()->lm_compat_level;
-            ctx->client = std::make_unique<ntlm::NtlmClient>(cred, std::move(params));
+            ctx->client = std::make_unique<ntlm::NtlmClient>(std::move(cred), std::move(params));
             set_buffer(output_token, ByteView(ctx->client->step({})));
             *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());
             return GSS_S_CONTINUE_NEEDED;
@@ -137,7 +137,7 @@ GSSNEG_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor_status, gss_ctx_
             ntlm::ServerParams params;
             params.channel_bindings = bindings_hash(input_chan_bindings);
             params.config = current_config();
-            ctx->server = std::make_unique<ntlm::NtlmServer>(cred, std::move(params));
+            ctx->server = std::make_unique<ntlm::NtlmServer>(std::move(cred), std::move(params));
             set_buffer(output_token, ByteView(ctx->server->step(view_of(input_token))));
             *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());
             return GSS_S_CONTINUE_NEEDED;

@@ -12,7 +12,10 @@
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <climits>
 #include <optional>
@@ -405,7 +408,10 @@ Digest16 HmacMd5Run::finish() {
 }
 
 Bytes rc4_once(ByteView key, ByteView data) {
-    Rc4 rc4(key);
+    // In-tree: a one-shot stream is mostly key setup, and an OpenSSL cipher
+    // context would add an allocation and two updates of the shared cipher
+    // object's reference count, a cache line every thread writes.
+    Rc4 rc4(key, Rc4::Engine::in_tree);
     Bytes out(data.size());
     rc4.process(data, out);
     return out;
@@ -444,9 +450,24 @@ uint32_t crc32(ByteView data, uint32_t previous) {
     return c ^ 0xffffffffu;
 }
 
-void random_bytes(std::span<uint8_t> out) {
-    // The calling thread's own private DRBG: RAND_bytes_ex would first take
-    // the process-wide lock of RAND_get_rand_method on every call.
+namespace {
+
+// Random bytes are drawn from the calling thread's private DRBG a pool at a
+// time: one generate call serves several handshakes, and RAND_get0_private
+// (a read lock on the library context) runs once per pool rather than once
+// per challenge or key. Each byte is handed out once and wiped as it leaves.
+//
+// A fork copies the pool, so the child would repeat the parent's bytes. The
+// child handler moves a generation counter on, and a pool filled under an
+// earlier generation is discarded unused. glibc drops the handler if the
+// module is unloaded.
+std::atomic<unsigned> fork_generation{0};
+
+void count_fork_in_child() noexcept {
+    fork_generation.fetch_add(1, std::memory_order_relaxed);
+}
+
+void drbg_generate(std::span<uint8_t> out) {
     EVP_RAND_CTX* drbg = RAND_get0_private(library().ctx());
     if (drbg == nullptr) fail("RAND_get0_private");
     constexpr size_t max_request = 1 << 16;  // OpenSSL DRBGs serve 2^19 bits a request (SP 800-90A)
@@ -456,6 +477,52 @@ void random_bytes(std::span<uint8_t> out) {
         if (EVP_RAND_generate(drbg, out.data() + done, n, 0, 0, nullptr, 0) != 1) fail("EVP_RAND_generate");
         done += n;
     }
+}
+
+class RandomPool final {
+public:
+    RandomPool() = default;
+    RandomPool(const RandomPool&) = delete;
+    RandomPool& operator=(const RandomPool&) = delete;
+    ~RandomPool() { secure_wipe(m_bytes.data(), m_bytes.size()); }
+
+    void take(std::span<uint8_t> out) {
+        const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+        if (generation != m_generation) {
+            secure_wipe(m_bytes.data(), m_bytes.size());
+            m_left = 0;
+            m_generation = generation;
+        }
+        if (out.size() > m_bytes.size() / 4) {
+            drbg_generate(out);
+            return;
+        }
+        if (out.size() > m_left) {
+            drbg_generate(m_bytes);
+            m_left = m_bytes.size();
+        }
+        uint8_t* from = m_bytes.data() + (m_bytes.size() - m_left);
+        std::copy_n(from, out.size(), out.data());
+        secure_wipe(from, out.size());
+        m_left -= out.size();
+    }
+
+private:
+    std::array<uint8_t, 256> m_bytes{};
+    size_t m_left = 0;
+    unsigned m_generation = 0;
+};
+
+}  // namespace
+
+void random_bytes(std::span<uint8_t> out) {
+    static const bool fork_handler = [] {
+        if (pthread_atfork(nullptr, nullptr, count_fork_in_child) != 0) fail("pthread_atfork");
+        return true;
+    }();
+    (void)fork_handler;
+    thread_local RandomPool pool;
+    pool.take(out);
 }
 
 }  // namespace gssneg::crypto

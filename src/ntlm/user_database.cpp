@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <map>
 #include <system_error>
@@ -256,35 +257,64 @@ std::shared_ptr<UserDatabase> UserDatabase::shared(const std::string& path) {
     return slot;
 }
 
-UserDatabase::UserDatabase(std::string path) : m_path(std::move(path)) {}
+namespace {
 
-void UserDatabase::refresh_locked(const struct stat* now) const {
-    if (m_loaded && now != nullptr && mtime_ns(*now) == m_mtime_ns &&
-        static_cast<uint64_t>(now->st_size) == m_size && static_cast<uint64_t>(now->st_ino) == m_inode)
-        return;
-    const FileText file = read_file(m_path);
-    m_entries = parse(file.text);
-    m_by_user.clear();
-    for (size_t i = 0; i < m_entries.size(); ++i) m_by_user[to_upper_utf8(m_entries[i].user)].push_back(i);
-    m_mtime_ns = mtime_ns(file.st);
-    m_size = static_cast<uint64_t>(file.st.st_size);
-    m_inode = static_cast<uint64_t>(file.st.st_ino);
-    m_loaded = true;
+std::atomic<uint64_t> next_database_id{1};
+
+// The parse a thread last used, and until when it may use it without a
+// look: a copy of the database's next-check time, so that every thread's
+// copy has expired before any look can replace the parse.
+struct ThreadSnapshot {
+    uint64_t database = 0;
+    std::chrono::steady_clock::time_point until{};
+    std::shared_ptr<const UserDatabase::Snapshot> snapshot;
+};
+
+}  // namespace
+
+UserDatabase::UserDatabase(std::string path, std::chrono::milliseconds check_interval)
+    : m_path(std::move(path)), m_interval(check_interval), m_id(next_database_id.fetch_add(1)) {}
+
+const UserDatabase::Snapshot& UserDatabase::current() const {
+    thread_local ThreadSnapshot mine;
+    const auto now = std::chrono::steady_clock::now();
+    if (mine.database == m_id && now < mine.until) return *mine.snapshot;
+
+    const std::lock_guard lock(m_mutex);
+    if (!m_snapshot || now >= m_next_check) {
+        struct stat st {};
+        const bool unchanged = m_snapshot && ::stat(m_path.c_str(), &st) == 0 && mtime_ns(st) == m_mtime_ns &&
+                               static_cast<uint64_t>(st.st_size) == m_size &&
+                               static_cast<uint64_t>(st.st_ino) == m_inode;
+        if (!unchanged) {
+            // Throws for an unreadable file; m_next_check stays where it
+            // was, so the next call looks again.
+            const FileText file = read_file(m_path);
+            auto snapshot = std::make_shared<Snapshot>();
+            snapshot->entries = parse(file.text);
+            for (size_t i = 0; i < snapshot->entries.size(); ++i)
+                snapshot->by_user[to_upper_utf8(snapshot->entries[i].user)].push_back(i);
+            m_snapshot = std::move(snapshot);
+            m_mtime_ns = mtime_ns(file.st);
+            m_size = static_cast<uint64_t>(file.st.st_size);
+            m_inode = static_cast<uint64_t>(file.st.st_ino);
+        }
+        m_next_check = now + m_interval;
+    }
+    mine.database = m_id;
+    mine.until = m_next_check;
+    mine.snapshot = m_snapshot;
+    return *mine.snapshot;
 }
 
 std::optional<UserEntry> UserDatabase::find(std::string_view user, std::string_view domain) const {
     const std::string wanted = to_upper_utf8(user);
-    // The stat() is a system call: made before taking the lock, so that
-    // acceptors on other threads do not wait for it.
-    struct stat st {};
-    const bool exists = ::stat(m_path.c_str(), &st) == 0;
-    const std::lock_guard lock(m_mutex);
-    refresh_locked(exists ? &st : nullptr);
-    const auto found = m_by_user.find(wanted);
-    if (found == m_by_user.end()) return std::nullopt;
+    const Snapshot& snapshot = current();
+    const auto found = snapshot.by_user.find(wanted);
+    if (found == snapshot.by_user.end()) return std::nullopt;
     const UserEntry* any_domain = nullptr;
     for (const size_t index : found->second) {
-        const UserEntry& entry = m_entries[index];
+        const UserEntry& entry = snapshot.entries[index];
         if (domain.empty()) return entry;
         if (iequals_ascii(entry.domain, domain)) return entry;
         if (entry.domain.empty() && any_domain == nullptr) any_domain = &entry;
@@ -294,12 +324,9 @@ std::optional<UserEntry> UserDatabase::find(std::string_view user, std::string_v
 }
 
 std::optional<UserEntry> UserDatabase::first() const {
-    struct stat st {};
-    const bool exists = ::stat(m_path.c_str(), &st) == 0;
-    const std::lock_guard lock(m_mutex);
-    refresh_locked(exists ? &st : nullptr);
-    if (m_entries.empty()) return std::nullopt;
-    return m_entries.front();
+    const Snapshot& snapshot = current();
+    if (snapshot.entries.empty()) return std::nullopt;
+    return snapshot.entries.front();
 }
 
 }  // namespace gssneg::ntlm

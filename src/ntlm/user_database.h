@@ -14,8 +14,7 @@
 
 #include "util/secure.h"
 
-#include <sys/stat.h>
-
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -47,16 +46,22 @@ public:
     // same path, so many contexts share one parse.
     static std::shared_ptr<UserDatabase> shared(const std::string& path);
 
-    explicit UserDatabase(std::string path);
+    // How often the file is looked at (stat) for changes.
+    static constexpr std::chrono::milliseconds default_check_interval{1000};
+
+    explicit UserDatabase(std::string path, std::chrono::milliseconds check_interval = default_check_interval);
 
     // Finds a user: user names compare case-insensitively (ASCII and the
     // letters to_upper_utf8 knows), domains case-insensitively (ASCII). An
     // entry whose domain equals the requested domain wins over one with an
     // empty domain; a request with an empty domain matches the first entry
-    // with that user name. Re-reads the file first if its mtime, size or
-    // inode changed since the last read (one stat() per call, made before
-    // taking the mutex). Throws GssError(GSS_S_FAILURE,
-    // user_file_unreadable) if the file cannot be read.
+    // with that user name. The file is read on first use and re-read when a
+    // look (at most one per check interval, whichever thread is first) finds
+    // its mtime, size or inode changed; so a change is seen within one
+    // interval. Between looks, a thread reads its own cached reference to
+    // the current parse and writes nothing other threads read. Throws
+    // GssError(GSS_S_FAILURE, user_file_unreadable) if the file cannot be
+    // read; a failed look is retried on the next call.
     std::optional<UserEntry> find(std::string_view user, std::string_view domain) const;
 
     // The first entry of the file (used as a default initiator identity).
@@ -64,17 +69,26 @@ public:
 
     const std::string& path() const noexcept { return m_path; }
 
+    // One parse of the file.
+    struct Snapshot {
+        std::vector<UserEntry> entries;
+        // Upper-cased user name -> indexes into entries, in file order.
+        std::unordered_map<std::string, std::vector<size_t>> by_user;
+    };
+
 private:
-    // Re-reads the file unless now (its stat() taken just before locking)
-    // shows the same mtime, size and inode as the last read.
-    void refresh_locked(const struct stat* now) const;
+    // The current parse. The calling thread keeps a reference to it until
+    // it next asks a user database, so a replaced parse may outlive the
+    // reload in threads that have gone quiet.
+    const Snapshot& current() const;
 
     std::string m_path;
-    mutable std::mutex m_mutex;
-    mutable std::vector<UserEntry> m_entries;
-    // Upper-cased user name -> indexes into m_entries, in file order.
-    mutable std::unordered_map<std::string, std::vector<size_t>> m_by_user;
-    mutable bool m_loaded = false;
+    std::chrono::milliseconds m_interval;
+    uint64_t m_id;  // unique per object: keys the per-thread cache
+
+    mutable std::mutex m_mutex;  // guards the members below
+    mutable std::shared_ptr<const Snapshot> m_snapshot;
+    mutable std::chrono::steady_clock::time_point m_next_check{};
     mutable uint64_t m_mtime_ns = 0;
     mutable uint64_t m_size = 0;
     mutable uint64_t m_inode = 0;

@@ -2,8 +2,11 @@
 // handshakes, then wrap/unwrap and get_mic/verify_mic on the new context,
 // all sharing one acceptor and one initiator credential acquired once,
 // while another thread replaces the user file (write a temporary file,
-// rename it over the old one) so that the acceptor's user database reloads
-// under them. Every handshake and every message must succeed.
+// rename it over the old one) over two seconds, so that the acceptor's user
+// database (which looks at the file at most once a second) reloads under
+// them. Every handshake and every message must succeed; a second after the
+// last replacement, the last version's extra user logs on and the one
+// before does not.
 //
 // The hidden test case "[single]" is one thread doing many handshakes and
 // wraps, for valgrind (tools/run-tests).
@@ -25,6 +28,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -90,15 +94,21 @@ void write_user_file(const std::string& path, int generation)
 struct Creds {
     gss_cred_id_t initiator = GSS_C_NO_CREDENTIAL;
     gss_cred_id_t acceptor = GSS_C_NO_CREDENTIAL;
-    Creds()
+    // The initiator's password comes from the user file, or is given.
+    explicit Creds(const std::string& principal = std::string(domain) + "\\" + user,
+                   const char* with_password = nullptr)
     {
         OM_uint32 minor = 0;
-        const std::string principal = std::string(domain) + "\\" + user;
         gss_buffer_desc text{principal.size(), const_cast<char*>(principal.data())};
         gss_name_t name = GSS_C_NO_NAME;
         REQUIRE(gss_import_name(&minor, &text, GSS_C_NT_USER_NAME, &name) == GSS_S_COMPLETE);
-        const OM_uint32 major = gss_acquire_cred(&minor, name, GSS_C_INDEFINITE, &ntlm_only, GSS_C_INITIATE,
-                                                 &initiator, nullptr, nullptr);
+        gss_buffer_desc pw{with_password != nullptr ? std::strlen(with_password) : 0, const_cast<char*>(with_password)};
+        const OM_uint32 major =
+            with_password != nullptr
+                ? gss_acquire_cred_with_password(&minor, name, &pw, GSS_C_INDEFINITE, &ntlm_only, GSS_C_INITIATE,
+                                                 &initiator, nullptr, nullptr)
+                : gss_acquire_cred(&minor, name, GSS_C_INDEFINITE, &ntlm_only, GSS_C_INITIATE, &initiator, nullptr,
+                                   nullptr);
         gss_release_name(&minor, &name);
         REQUIRE(major == GSS_S_COMPLETE);
         REQUIRE(gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &ntlm_only, GSS_C_ACCEPT, &acceptor,
@@ -273,6 +283,10 @@ TEST_CASE("threads share credentials and a user file that is replaced under them
             if (running.load() > 0)
                 replaced_while_running.fetch_add(1);
             replaced.fetch_add(1);
+            // The acceptor looks at the file at most once a second: paced
+            // so, the run spans two looks or more, and the workers (held
+            // back to two replacements ahead) see reloads under them.
+            std::this_thread::sleep_for(std::chrono::milliseconds(40));
         }
     });
     for (std::thread& w : workers)
@@ -291,6 +305,20 @@ TEST_CASE("threads share credentials and a user file that is replaced under them
     CHECK(tally.wraps.load() == 2 * expected);
     CHECK(tally.mics.load() == 2 * expected);
     CHECK(replaced_while_running.load() == replacements);
+
+    // A second after the last replacement, the acceptor knows the last
+    // generation's extra user and no longer the one before.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    const std::string last = std::to_string(replacements);
+    const std::string before = std::to_string(replacements - 1);
+    const Creds newest("OTHER\\user" + last, ("pw" + last).c_str());
+    Tally after;
+    CHECK(one_session(newest, target.name, after));
+    INFO("newest user: " << after.first_failure);
+    CHECK(after.failures.load() == 0);
+    const Creds removed("OTHER\\user" + before, ("pw" + before).c_str());
+    CHECK_FALSE(one_session(removed, target.name, after));
+    CHECK(after.first_failure.find("accept AUTHENTICATE") != std::string::npos);
 }
 
 // Hidden ("[.]"): run by tools/run-tests under valgrind.

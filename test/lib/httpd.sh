@@ -115,6 +115,11 @@ httpd_start() {
         fi
         sleep 0.1
     done
+    # httpd may accept connections a moment before its pid file is written.
+    local tries=0
+    while [[ $(cat "$root/run/httpd.pid" 2>/dev/null) != "$HTTPD_PID" ]] && ((tries++ < 50)); do
+        sleep 0.1
+    done
     [[ $(cat "$root/run/httpd.pid" 2>/dev/null) == "$HTTPD_PID" ]] ||
         fail "httpd's pid file names $(cat "$root/run/httpd.pid" 2>/dev/null), not $HTTPD_PID"
 }

@@ -10,8 +10,13 @@
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -284,4 +289,69 @@ TEST_CASE("random bytes fill the whole buffer and differ between calls", "[crypt
     crypto::random_bytes(tail);
     CHECK(Bytes(tail.end() - 8, tail.end()) != Bytes(8, 0));
     crypto::random_bytes({});
+}
+
+TEST_CASE("random bytes from many threads do not repeat", "[crypto][random]") {
+    // Each thread draws from its own pool; 8-byte draws, as challenges are.
+    constexpr int threads = 4;
+    constexpr int draws = 500;
+    std::vector<std::vector<Bytes>> seen(threads);
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+        workers.emplace_back([&seen, t] {
+            for (int i = 0; i < draws; ++i) {
+                Bytes b(8, 0);
+                crypto::random_bytes(b);
+                seen[t].push_back(std::move(b));
+            }
+        });
+    for (auto& w : workers) w.join();
+    std::set<Bytes> all;
+    for (const auto& list : seen) all.insert(list.begin(), list.end());
+    CHECK(all.size() == static_cast<size_t>(threads * draws));
+}
+
+TEST_CASE("a forked child does not repeat its parent's random bytes", "[crypto][random]") {
+    // The parent's pool is part-used when it forks: without the fork
+    // handling, child and parent would hand out the same next bytes.
+    Bytes first(8, 0);
+    crypto::random_bytes(first);
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        Bytes mine(16, 0);
+        crypto::random_bytes(mine);
+        const bool ok = ::write(fds[1], mine.data(), mine.size()) == static_cast<ssize_t>(mine.size());
+        ::_exit(ok ? 0 : 1);
+    }
+    ::close(fds[1]);
+    Bytes from_child(16, 0);
+    size_t got = 0;
+    while (got < from_child.size()) {
+        const ssize_t n = ::read(fds[0], from_child.data() + got, from_child.size() - got);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+    }
+    ::close(fds[0]);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    REQUIRE(got == from_child.size());
+    Bytes mine(16, 0);
+    crypto::random_bytes(mine);
+    CHECK(mine != from_child);
+    CHECK(from_child != Bytes(16, 0));
+}
+
+TEST_CASE("random requests larger than the pool are served whole", "[crypto][random]") {
+    for (const size_t n : {63u, 64u, 65u, 255u, 256u, 257u, 70000u}) {
+        Bytes a(n, 0), b(n, 0);
+        crypto::random_bytes(a);
+        crypto::random_bytes(b);
+        CHECK(a != b);
+        CHECK(Bytes(a.end() - 8, a.end()) != Bytes(8, 0));
+    }
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -286,9 +287,12 @@ TEST_CASE("first() is the first valid entry", "[userdb]") {
     CHECK_FALSE(UserDatabase(empty.path()).first());
 }
 
+// With a check interval of zero, every call looks at the file.
+constexpr std::chrono::milliseconds every_call{0};
+
 TEST_CASE("the database is re-read when the file changes", "[userdb]") {
     const TempFile file("DOM:alice:old\n");
-    const UserDatabase db(file.path());
+    const UserDatabase db(file.path(), every_call);
     auto e = db.find("alice", "DOM");
     REQUIRE(e);
     CHECK(password_of(*e) == "old");
@@ -308,13 +312,50 @@ TEST_CASE("the database is re-read when the file changes", "[userdb]") {
 
 TEST_CASE("a change that keeps the size is seen through the mtime", "[userdb]") {
     const TempFile file("DOM:alice:pw-1\n");
-    const UserDatabase db(file.path());
+    const UserDatabase db(file.path(), every_call);
     REQUIRE(password_of(*db.find("alice", "DOM")) == "pw-1");
 
     file.write("DOM:alice:pw-2\n");
     struct timespec times[2] = {{0, UTIME_OMIT}, {1234567890, 123456789}};
     REQUIRE(::utimensat(AT_FDCWD, file.path().c_str(), times, 0) == 0);
     CHECK(password_of(*db.find("alice", "DOM")) == "pw-2");
+}
+
+TEST_CASE("between looks the file is not read again", "[userdb]") {
+    const TempFile file("DOM:alice:before\n");
+    const UserDatabase db(file.path(), std::chrono::hours(1));
+    REQUIRE(password_of(*db.find("alice", "DOM")) == "before");
+
+    // Within the interval neither a change nor a removal is looked for, on
+    // this thread or another.
+    file.replace("DOM:alice:after\n");
+    CHECK(password_of(*db.find("alice", "DOM")) == "before");
+    std::string seen_elsewhere;
+    std::thread([&] { seen_elsewhere = password_of(*db.find("alice", "DOM")); }).join();
+    CHECK(seen_elsewhere == "before");
+
+    // A fresh object for the same path reads the file as it is now.
+    CHECK(password_of(*UserDatabase(file.path(), std::chrono::hours(1)).find("alice", "DOM")) == "after");
+}
+
+TEST_CASE("a change is seen once the interval has passed", "[userdb]") {
+    const TempFile file("DOM:alice:before\n");
+    const UserDatabase db(file.path(), std::chrono::milliseconds(50));
+    REQUIRE(password_of(*db.find("alice", "DOM")) == "before");
+    file.replace("DOM:alice:after\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    CHECK(password_of(*db.find("alice", "DOM")) == "after");
+}
+
+TEST_CASE("two databases used in turn by one thread each answer from their own file", "[userdb]") {
+    const TempFile a("D:alice:from-a\n");
+    const TempFile b("D:alice:from-b\n");
+    const UserDatabase da(a.path());
+    const UserDatabase db(b.path());
+    for (int i = 0; i < 3; ++i) {
+        CHECK(password_of(*da.find("alice", "D")) == "from-a");
+        CHECK(password_of(*db.find("alice", "D")) == "from-b");
+    }
 }
 
 TEST_CASE("shared() returns one object per path", "[userdb]") {
@@ -354,7 +395,7 @@ TEST_CASE("an unreadable user file throws user_file_unreadable", "[userdb]") {
 
 TEST_CASE("a file that disappears after loading throws", "[userdb]") {
     auto file = std::make_unique<TempFile>("D:a:1\n");
-    const UserDatabase db(file->path());
+    const UserDatabase db(file->path(), every_call);
     CHECK(db.find("a", "D"));
     file.reset();
     try {
@@ -369,7 +410,7 @@ TEST_CASE("concurrent lookups while the file is replaced", "[userdb]") {
     const std::string old_text = "DOM:alice:old\n";
     const std::string new_text = "# rewritten\nDOM:alice:new-password\n";
     const TempFile file(old_text);
-    const auto db = UserDatabase::shared(file.path());
+    const auto db = std::make_shared<UserDatabase>(file.path(), every_call);
 
     std::atomic<bool> stop{false};
     std::atomic<int> bad{0};
