@@ -107,6 +107,11 @@ private:
     krb5::MechCred m_default_krb5;
     std::unique_ptr<CredHandle> m_default_ntlm;
     gss_name_t m_ntlm_target = GSS_C_NO_NAME;  // owned NameHandle
+    // The initiator's target as a krb5 mechanism name. The mechglue imports
+    // a name that is not one into krb5 on every gss_init_sec_context and
+    // releases it after, each time a krb5 library context of its own: once
+    // per context is enough.
+    krb5::MechName m_krb5_target;
 };
 
 struct NegoContextHandle final : Checked<0x4e474358, Minor::bad_context_handle, GSS_S_NO_CONTEXT> {

@@ -413,7 +413,17 @@ bool NegoFactory::kerberos_usable(std::string& why) {
             why = "the target " + display_of(*m_target) + " is an address, which no service principal names";
             return false;
         }
-        if (krb5_name_of(*m_target, why) == GSS_C_NO_NAME) return false;
+        if (!m_krb5_target) {
+            const gss_name_t imported = krb5_name_of(*m_target, why);
+            if (imported == GSS_C_NO_NAME) return false;
+            OM_uint32 minor = 0;
+            const OM_uint32 major =
+                t->canonicalize_name(&minor, imported, krb5::krb5_oid(), m_krb5_target.out());
+            if (GSS_ERROR(major)) {
+                why = krb5::describe_status(major, minor);
+                return false;
+            }
+        }
     }
     if (m_cred != nullptr) {
         if (!m_cred->krb5) {
@@ -483,9 +493,12 @@ std::vector<Mech> NegoFactory::usable(std::vector<std::string>& left_out) {
 
 std::unique_ptr<spnego::SubMechanism> NegoFactory::create(Mech mech) {
     if (mech == Mech::kerberos) {
-        std::string why;
-        gss_name_t target = m_initiator && m_target ? krb5_name_of(*m_target, why) : GSS_C_NO_NAME;
-        return make_krb5_sub(m_initiator, krb5_cred(), target, m_req_flags, m_call);
+        // usable() made the target's mechanism name (the negotiator only
+        // creates what it reported usable).
+        if (m_initiator && !m_krb5_target)
+            throw GssError(GSS_S_FAILURE, Minor::internal_error, "Kerberos chosen without its target name");
+        return make_krb5_sub(m_initiator, krb5_cred(), m_initiator ? m_krb5_target.get() : GSS_C_NO_NAME, m_req_flags,
+                             m_call);
     }
     return make_ntlm_sub(m_initiator, ntlm_cred(), m_ntlm_target, m_req_flags, m_call);
 }

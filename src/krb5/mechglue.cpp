@@ -29,6 +29,7 @@ const MechglueTable* load() {
                     resolve_symbol(lib, "gss_display_name", t.display_name) &&
                     resolve_symbol(lib, "gss_release_name", t.release_name) &&
                     resolve_symbol(lib, "gss_duplicate_name", t.duplicate_name) &&
+                    resolve_symbol(lib, "gss_canonicalize_name", t.canonicalize_name) &&
                     resolve_symbol(lib, "gss_compare_name", t.compare_name) &&
                     resolve_symbol(lib, "gss_localname", t.localname) &&
                     resolve_symbol(lib, "gss_inquire_name", t.inquire_name) &&

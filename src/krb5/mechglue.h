@@ -15,6 +15,7 @@ struct MechglueTable final {
     decltype(&::gss_display_name) display_name = nullptr;
     decltype(&::gss_release_name) release_name = nullptr;
     decltype(&::gss_duplicate_name) duplicate_name = nullptr;
+    decltype(&::gss_canonicalize_name) canonicalize_name = nullptr;
     decltype(&::gss_compare_name) compare_name = nullptr;
     decltype(&::gss_localname) localname = nullptr;
     decltype(&::gss_inquire_name) inquire_name = nullptr;

@@ -1,5 +1,7 @@
 #include "spnego/der.h"
 
+#include <array>
+
 namespace gssneg::spnego {
 
 namespace {
@@ -186,6 +188,27 @@ void DerWriter::length(size_t n) {
     for (size_t i = octets; i > 0; --i) m_out.push_back(static_cast<uint8_t>(n >> (8 * (i - 1))));
 }
 
+size_t DerWriter::open(uint8_t t) {
+    m_out.push_back(t);
+    m_out.push_back(0);  // the length, or its first octet
+    return m_out.size();
+}
+
+void DerWriter::close(size_t start) {
+    const size_t n = m_out.size() - start;
+    if (n < long_form) {
+        m_out[start - 1] = static_cast<uint8_t>(n);
+        return;
+    }
+    size_t octets = 1;
+    while (octets < sizeof n && (n >> (8 * octets)) != 0) ++octets;
+    m_out[start - 1] = static_cast<uint8_t>(long_form | octets);
+    std::array<uint8_t, sizeof n> be{};
+    for (size_t i = 0; i < octets; ++i) be[i] = static_cast<uint8_t>(n >> (8 * (octets - 1 - i)));
+    m_out.insert(m_out.begin() + static_cast<std::ptrdiff_t>(start), be.begin(),
+                 be.begin() + static_cast<std::ptrdiff_t>(octets));
+}
+
 void DerWriter::element(uint8_t t, ByteView contents) {
     m_out.push_back(t);
     length(contents.size());
@@ -202,9 +225,9 @@ void DerWriter::signed_contents(uint8_t t, int64_t value) {
         if (!((top == 0x00 && !next_high) || (top == 0xff && next_high))) break;
         --octets;
     }
-    Bytes contents;
-    for (size_t i = octets; i > 0; --i) contents.push_back(static_cast<uint8_t>(bits >> (8 * (i - 1))));
-    element(t, contents);
+    std::array<uint8_t, sizeof bits> contents{};
+    for (size_t i = 0; i < octets; ++i) contents[i] = static_cast<uint8_t>(bits >> (8 * (octets - 1 - i)));
+    element(t, ByteView(contents.data(), octets));
 }
 
 void DerWriter::boolean(bool value) {
@@ -221,11 +244,10 @@ void DerWriter::enumerated(int64_t value) {
 }
 
 void DerWriter::bit_string(const BitString& value) {
-    Bytes contents;
-    contents.reserve(value.bytes.size() + 1);
-    contents.push_back(value.unused_bits);
-    contents.insert(contents.end(), value.bytes.begin(), value.bytes.end());
-    element(tag::bit_string, contents);
+    nested(tag::bit_string, [&](DerWriter& w) {
+        w.m_out.push_back(value.unused_bits);
+        w.raw(value.bytes);
+    });
 }
 
 }  // namespace gssneg::spnego

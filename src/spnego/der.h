@@ -127,12 +127,17 @@ public:
 
     // One element with the given contents.
     void element(uint8_t tag, ByteView contents);
-    // One element whose contents fill() writes into a fresh writer.
+    // Room for this many octets, so that a token is built in one buffer.
+    explicit DerWriter(size_t capacity) { m_out.reserve(capacity); }
+
+    // One element whose contents fill() writes in place, after the tag; the
+    // length goes in front of them once they are known (short form in the
+    // octet kept for it, long form by moving the contents up).
     template <typename F>
     void nested(uint8_t tag, F&& fill) {
-        DerWriter inner;
-        fill(inner);
-        element(tag, inner.data());
+        const size_t start = open(tag);
+        fill(*this);
+        close(start);
     }
     // Octets that are already DER, copied as they are.
     void raw(ByteView encoded) { m_out.insert(m_out.end(), encoded.begin(), encoded.end()); }
@@ -149,6 +154,8 @@ public:
     Bytes take() noexcept { return std::move(m_out); }
 
 private:
+    size_t open(uint8_t tag);
+    void close(size_t start);
     void length(size_t n);
     void signed_contents(uint8_t tag, int64_t value);
 

@@ -115,8 +115,7 @@ void NegTokenInit::parse_body(DerReader sequence_contents, size_t max_length) {
     if (m_mech_types.empty()) throw DecodeError(Minor::spnego_no_mech_types);
 }
 
-Bytes NegTokenInit::body() const {
-    DerWriter w;
+void NegTokenInit::write_body(DerWriter& w) const {
     w.nested(tag::sequence, [&](DerWriter& seq) {
         seq.nested(tag::context(0), [&](DerWriter& f) { f.raw(m_mech_types_der); });
         if (m_req_flags) seq.nested(tag::context(1), [&](DerWriter& f) { f.bit_string(*m_req_flags); });
@@ -129,20 +128,29 @@ Bytes NegTokenInit::body() const {
             seq.nested(tag::context(3), [&](DerWriter& f) { f.octet_string(*m_mech_list_mic); });
         }
     });
-    return w.take();
+}
+
+size_t NegTokenInit::size_hint() const noexcept {
+    constexpr size_t framing = 64;  // tags and lengths, the SPNEGO OID, req_flags
+    size_t n = framing + m_mech_types_der.size();
+    if (m_mech_token) n += m_mech_token->size();
+    if (m_mech_list_mic) n += m_mech_list_mic->size();
+    if (m_neg_hints) n += framing + (m_neg_hints->hint_name ? m_neg_hints->hint_name->size() : 0) +
+                          (m_neg_hints->hint_address ? m_neg_hints->hint_address->size() : 0);
+    return n;
 }
 
 Bytes NegTokenInit::serialize_unframed() const {
-    DerWriter w;
-    w.element(tag::context(0), body());
+    DerWriter w(size_hint());
+    w.nested(tag::context(0), [&](DerWriter& choice) { write_body(choice); });
     return w.take();
 }
 
 Bytes NegTokenInit::serialize() const {
-    DerWriter w;
+    DerWriter w(size_hint());
     w.nested(tag::application_0, [&](DerWriter& token) {
         token.oid(oids::spnego());
-        token.raw(serialize_unframed());
+        token.nested(tag::context(0), [&](DerWriter& choice) { write_body(choice); });
     });
     return w.take();
 }

@@ -76,7 +76,10 @@ public:
 
 private:
     void parse_body(DerReader sequence_contents, size_t max_length);
-    Bytes body() const;
+    // The NegTokenInit SEQUENCE.
+    void write_body(DerWriter& w) const;
+    // Octets enough for the whole framed token.
+    size_t size_hint() const noexcept;
 
     Form m_form = Form::rfc4178;
     std::vector<Oid> m_mech_types;

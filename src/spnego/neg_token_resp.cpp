@@ -53,7 +53,9 @@ NegTokenResp::NegTokenResp(std::optional<NegState> neg_state, std::optional<Oid>
       m_mech_list_mic(std::move(mech_list_mic)) {}
 
 Bytes NegTokenResp::serialize() const {
-    DerWriter w;
+    constexpr size_t framing = 48;  // tags and lengths, negState, supportedMech
+    DerWriter w(framing + (m_supported_mech ? m_supported_mech->bytes().size() : 0) +
+                (m_response_token ? m_response_token->size() : 0) + (m_mech_list_mic ? m_mech_list_mic->size() : 0));
     w.nested(tag::context(1), [&](DerWriter& choice) {
         choice.nested(tag::sequence, [&](DerWriter& seq) {
             if (m_neg_state)

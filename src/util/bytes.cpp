@@ -4,28 +4,8 @@
 
 namespace gssneg {
 
-void ByteReader::need(size_t n) const {
-    if (n > remaining()) throw DecodeError(m_error);
-}
-
-uint8_t ByteReader::u8() {
-    need(1);
-    return m_data[m_pos++];
-}
-
-uint16_t ByteReader::u16le() {
-    need(2);
-    const uint16_t v = static_cast<uint16_t>(m_data[m_pos] | (m_data[m_pos + 1] << 8));
-    m_pos += 2;
-    return v;
-}
-
-uint32_t ByteReader::u32le() {
-    need(4);
-    uint32_t v = 0;
-    for (size_t i = 0; i < 4; ++i) v |= static_cast<uint32_t>(m_data[m_pos + i]) << (8 * i);
-    m_pos += 4;
-    return v;
+void ByteReader::short_read() const {
+    throw DecodeError(m_error);
 }
 
 uint64_t ByteReader::u64le() {
@@ -49,18 +29,6 @@ uint32_t ByteReader::u32be() {
     for (size_t i = 0; i < 4; ++i) v = (v << 8) | m_data[m_pos + i];
     m_pos += 4;
     return v;
-}
-
-ByteView ByteReader::take(size_t n) {
-    need(n);
-    const ByteView v = m_data.subspan(m_pos, n);
-    m_pos += n;
-    return v;
-}
-
-void ByteReader::skip(size_t n) {
-    need(n);
-    m_pos += n;
 }
 
 ByteView ByteReader::rest() noexcept {

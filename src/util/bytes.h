@@ -26,14 +26,37 @@ public:
     explicit ByteReader(ByteView data, Minor on_error = Minor::token_truncated) noexcept
         : m_data(data), m_error(on_error) {}
 
-    uint8_t u8();
-    uint16_t u16le();
-    uint32_t u32le();
+    // The readers every parser runs per field are inline.
+    uint8_t u8() {
+        need(1);
+        return m_data[m_pos++];
+    }
+    uint16_t u16le() {
+        need(2);
+        const auto v = static_cast<uint16_t>(m_data[m_pos] | (m_data[m_pos + 1] << 8));
+        m_pos += 2;
+        return v;
+    }
+    uint32_t u32le() {
+        need(4);
+        uint32_t v = 0;
+        for (size_t i = 0; i < 4; ++i) v |= static_cast<uint32_t>(m_data[m_pos + i]) << (8 * i);
+        m_pos += 4;
+        return v;
+    }
     uint64_t u64le();
     uint16_t u16be();
     uint32_t u32be();
-    ByteView take(size_t n);
-    void skip(size_t n);
+    ByteView take(size_t n) {
+        need(n);
+        const ByteView v = m_data.subspan(m_pos, n);
+        m_pos += n;
+        return v;
+    }
+    void skip(size_t n) {
+        need(n);
+        m_pos += n;
+    }
 
     size_t position() const noexcept { return m_pos; }
     size_t remaining() const noexcept { return m_data.size() - m_pos; }
@@ -43,7 +66,10 @@ public:
     void assert_done() const;
 
 private:
-    void need(size_t n) const;
+    void need(size_t n) const {
+        if (n > remaining()) short_read();
+    }
+    [[noreturn]] void short_read() const;
 
     ByteView m_data;
     size_t m_pos = 0;

@@ -36,6 +36,11 @@ constexpr const char* env_user_file = "NTLM_USER_FILE";
 constexpr const char* env_trace = "GSS_NEGOTIATE_TRACE";
 constexpr const char* env_nego_mechs = "GSS_NEGOTIATE_MECHS";
 constexpr const char* env_ntlm_backends = "GSS_NEGOTIATE_NTLM_BACKENDS";
+constexpr std::string_view env_prefix = "GSS_NEGOTIATE_";
+static_assert(std::string_view(env_config).starts_with(env_prefix) &&
+              std::string_view(env_trace).starts_with(env_prefix) &&
+              std::string_view(env_nego_mechs).starts_with(env_prefix) &&
+              std::string_view(env_ntlm_backends).starts_with(env_prefix));
 
 using Notes = std::vector<std::string>;
 
@@ -289,13 +294,22 @@ EnvVars scan_environment() noexcept {
         // The first character settles most entries at once.
         switch (entry[0]) {
         case 'G':
+            // Four of the names share this prefix; other G... entries
+            // (GSS_MECH_CONFIG, GSSNEG_...) stop within five characters.
+            if (entry[1] != 'S' || entry[2] != 'S' || entry[3] != '_' || entry[4] != 'N' ||
+                std::strncmp(entry, env_prefix.data(), env_prefix.size()) != 0)
+                break;
             take(vars.config, entry, env_config);
             take(vars.trace, entry, env_trace);
             take(vars.nego_mechs, entry, env_nego_mechs);
             take(vars.ntlm_backends, entry, env_ntlm_backends);
             break;
-        case 'L': take(vars.lm_compat, entry, env_lm_compat); break;
-        case 'N': take(vars.user_file, entry, env_user_file); break;
+        case 'L':
+            if (entry[1] == 'M') take(vars.lm_compat, entry, env_lm_compat);
+            break;
+        case 'N':
+            if (entry[1] == 'T') take(vars.user_file, entry, env_user_file);
+            break;
         default: break;
         }
     }

@@ -335,7 +335,38 @@ TEST_CASE("DerWriter writes minimal lengths and nests", "[der]") {
         DerReader r(w.data(), 0x1000000);
         CHECK(r.octet_string().size() == row.length);
         r.assert_done();
+
+        // Built in place, the length is written once the contents are in.
+        Bytes contents(row.length);
+        for (size_t i = 0; i < contents.size(); ++i) contents[i] = static_cast<uint8_t>(i * 7 + 1);
+        DerWriter in_place(16);
+        in_place.nested(tag::octet_string, [&](DerWriter& f) { f.raw(contents); });
+        DerWriter copied;
+        copied.octet_string(contents);
+        CHECK(in_place.data() == copied.data());
     }
+
+    // Two levels whose lengths both take the long form, then a short
+    // element after them: the contents move up intact.
+    Bytes inner(300);
+    for (size_t i = 0; i < inner.size(); ++i) inner[i] = static_cast<uint8_t>(255 - i % 251);
+    DerWriter two;
+    two.nested(tag::sequence, [&](DerWriter& seq) {
+        seq.nested(tag::context(2), [&](DerWriter& f) { f.octet_string(inner); });
+        seq.nested(tag::context(3), [&](DerWriter& f) { f.integer(-129); });
+    });
+    DerWriter field2, field3, expected;
+    DerWriter octets;
+    octets.octet_string(inner);
+    field2.element(tag::context(2), octets.data());
+    DerWriter integer;
+    integer.integer(-129);
+    field3.element(tag::context(3), integer.data());
+    Bytes both = field2.data();
+    both.insert(both.end(), field3.data().begin(), field3.data().end());
+    expected.element(tag::sequence, both);
+    CHECK(to_hex(two.data()) == to_hex(expected.data()));
+    CHECK(to_hex(ByteView(two.data()).first(8)) == "3082013aa2820130");
 
     DerWriter w;
     w.nested(tag::context(1), [](DerWriter& choice) {
