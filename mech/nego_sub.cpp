@@ -413,32 +413,31 @@ bool NegoFactory::kerberos_usable(std::string& why) {
             why = "the target " + display_of(*m_target) + " is an address, which no service principal names";
             return false;
         }
-        if (!m_krb5_target) {
-            const gss_name_t imported = krb5_name_of(*m_target, why);
-            if (imported == GSS_C_NO_NAME) return false;
-            OM_uint32 minor = 0;
-            const OM_uint32 major =
-                t->canonicalize_name(&minor, imported, krb5::krb5_oid(), m_krb5_target.out());
-            if (GSS_ERROR(major)) {
-                why = krb5::describe_status(major, minor);
-                return false;
-            }
-        }
+        if (krb5_name_of(*m_target, why) == GSS_C_NO_NAME) return false;
     }
     if (m_cred != nullptr) {
         if (!m_cred->krb5) {
             why = "no credentials: " + (m_cred->krb5_missing.empty() ? "the credential has none" : m_cred->krb5_missing);
             return false;
         }
-        return true;
-    }
-    if (!m_default_krb5) {
+    } else if (!m_default_krb5) {
         OM_uint32 minor = 0;
         const OM_uint32 major = t->acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, krb5::krb5_oid_set(),
                                                 m_initiator ? GSS_C_INITIATE : GSS_C_ACCEPT, m_default_krb5.out(),
                                                 nullptr, nullptr);
         if (GSS_ERROR(major)) {
             why = "no credentials: " + krb5::describe_status(major, minor);
+            return false;
+        }
+    }
+    // Last, as it costs a krb5 library context: only when Kerberos is
+    // otherwise usable.
+    if (m_initiator && !m_krb5_target) {
+        OM_uint32 minor = 0;
+        const OM_uint32 major =
+            t->canonicalize_name(&minor, m_target->krb5.get(), krb5::krb5_oid(), m_krb5_target.out());
+        if (GSS_ERROR(major)) {
+            why = krb5::describe_status(major, minor);
             return false;
         }
     }
