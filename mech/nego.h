@@ -110,7 +110,7 @@ private:
     // The initiator's target as a krb5 mechanism name. The mechglue imports
     // a name that is not one into krb5 on every gss_init_sec_context and
     // releases it after, each time a krb5 library context of its own: once
-    // per context is enough.
+    // per context is enough. Empty if krb5 refused to canonicalize.
     krb5::MechName m_krb5_target;
 };
 

@@ -431,15 +431,13 @@ bool NegoFactory::kerberos_usable(std::string& why) {
         }
     }
     // Last, as it costs a krb5 library context: only when Kerberos is
-    // otherwise usable.
+    // otherwise usable. Should krb5 refuse, the imported name goes to the
+    // first init call as it is, which then fails (or falls back to NTLM)
+    // with krb5's own status, as without this step.
     if (m_initiator && !m_krb5_target) {
         OM_uint32 minor = 0;
-        const OM_uint32 major =
-            t->canonicalize_name(&minor, m_target->krb5.get(), krb5::krb5_oid(), m_krb5_target.out());
-        if (GSS_ERROR(major)) {
-            why = krb5::describe_status(major, minor);
-            return false;
-        }
+        if (GSS_ERROR(t->canonicalize_name(&minor, m_target->krb5.get(), krb5::krb5_oid(), m_krb5_target.out())))
+            m_krb5_target.reset();
     }
     return true;
 }
@@ -492,12 +490,18 @@ std::vector<Mech> NegoFactory::usable(std::vector<std::string>& left_out) {
 
 std::unique_ptr<spnego::SubMechanism> NegoFactory::create(Mech mech) {
     if (mech == Mech::kerberos) {
-        // usable() made the target's mechanism name (the negotiator only
-        // creates what it reported usable).
-        if (m_initiator && !m_krb5_target)
-            throw GssError(GSS_S_FAILURE, Minor::internal_error, "Kerberos chosen without its target name");
-        return make_krb5_sub(m_initiator, krb5_cred(), m_initiator ? m_krb5_target.get() : GSS_C_NO_NAME, m_req_flags,
-                             m_call);
+        // usable() imported the target and, unless krb5 refused, made it a
+        // mechanism name (the negotiator only creates what usable() listed).
+        gss_name_t target = GSS_C_NO_NAME;
+        if (m_initiator) {
+            if (m_krb5_target)
+                target = m_krb5_target.get();
+            else if (m_target && m_target->krb5)
+                target = m_target->krb5.get();
+            else
+                throw GssError(GSS_S_FAILURE, Minor::internal_error, "Kerberos chosen without its target name");
+        }
+        return make_krb5_sub(m_initiator, krb5_cred(), target, m_req_flags, m_call);
     }
     return make_ntlm_sub(m_initiator, ntlm_cred(), m_ntlm_target, m_req_flags, m_call);
 }

@@ -460,7 +460,8 @@ namespace {
 // A fork copies the pool, so the child would repeat the parent's bytes. The
 // child handler moves a generation counter on, and a pool filled under an
 // earlier generation is discarded unused. glibc drops the handler if the
-// module is unloaded.
+// module is unloaded. A child made by a raw clone() or _Fork(), which run no
+// fork handlers, is not covered.
 std::atomic<unsigned> fork_generation{0};
 
 void count_fork_in_child() noexcept {

@@ -283,8 +283,9 @@ TEST_CASE("threads share credentials and a user file that is replaced under them
             if (running.load() > 0)
                 replaced_while_running.fetch_add(1);
             replaced.fetch_add(1);
-            // The acceptor looks at the file at most once a second: paced
-            // so, the run spans two looks or more, and the workers (held
+            // The acceptor looks at the file at most once a second
+            // (UserDatabase::default_check_interval): paced so, the run
+            // spans two looks or more, and the workers (held
             // back to two replacements ahead) see reloads under them.
             std::this_thread::sleep_for(std::chrono::milliseconds(40));
         }
@@ -306,8 +307,9 @@ TEST_CASE("threads share credentials and a user file that is replaced under them
     CHECK(tally.mics.load() == 2 * expected);
     CHECK(replaced_while_running.load() == replacements);
 
-    // A second after the last replacement, the acceptor knows the last
-    // generation's extra user and no longer the one before.
+    // A second (the default check interval) after the last replacement, the
+    // acceptor knows the last generation's extra user and no longer the one
+    // before.
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     const std::string last = std::to_string(replacements);
     const std::string before = std::to_string(replacements - 1);
