@@ -10,7 +10,9 @@
 #                  over UDP and TCP, 445; dc_stop: every process gone, the
 #                  ports closed, env.sh updated, kinit cannot reach a KDC; a
 #                  second dc_stop is harmless; nothing written under
-#                  Samba's system directories
+#                  Samba's system directories but the empty log files
+#                  smbd and winbindd create at start-up (their logs go
+#                  to the DC's own directory)
 #     restart      dc_start on the provisioned directory: kinit and a winbind
 #                  authentication work again
 #     exit-status  a script with an EXIT trap of its own that exits with the
@@ -115,8 +117,25 @@ expect_eq "kinit exit status without the DC" 1 "$rc"
 expect_line "$TEST_DIR/kinit.err" "$CANNOT_CONTACT"
 dc_stop
 echo "ok: a second dc_stop is harmless"
-written=$(find /var/lib/samba /var/cache/samba /var/log/samba /run/samba /etc/samba -newer "$TEST_DIR/marker" 2> /dev/null || true)
-expect_eq "files written under Samba's system directories" "" "$written"
+# smbd and winbindd open their compiled-in log files, log.smbd and
+# log.winbindd under /var/log/samba, before they read the configuration's
+# "log file": where Samba has never run, that creates them (and so touches
+# the directory). Those start-up defaults are told apart from the DC
+# writing there: they are empty, and each daemon's log went to the DC's
+# own directory instead. Anything else new under a system path fails.
+startup_defaults=(/var/log/samba /var/log/samba/log.smbd /var/log/samba/log.winbindd)
+written=$(find /var/lib/samba /var/cache/samba /var/log/samba /run/samba /etc/samba -newer "$TEST_DIR/marker" 2> /dev/null |
+    grep -vxF -f <(printf '%s\n' "${startup_defaults[@]}") || true)
+expect_eq "files written under Samba's system directories (start-up defaults aside)" "" "$written"
+for f in /var/log/samba/log.smbd /var/log/samba/log.winbindd; do
+    if [[ -e $f && $f -nt $TEST_DIR/marker ]]; then
+        expect_eq "size of $f, created by the daemon's start-up" 0 "$(stat -c %s "$f")"
+    fi
+done
+for f in smbd winbindd; do
+    [[ -s $DC_DIR/log/$f.log ]] || fail "the DC's $f logged nothing to $DC_DIR/log/$f.log"
+    echo "ok: the DC's $f logged to its own $DC_DIR/log/$f.log"
+done
 timings+=("start-stop: dc_start $((t1 - t0)) ms (provision, accounts, keytab, samba ready), dc_stop $((t3 - t2)) ms, ${#procs[@]} processes")
 
 echo "== restart"
