@@ -122,6 +122,31 @@ std::optional<std::vector<Config::NtlmBackend>> parse_ntlm_backends(std::string_
     return backends;
 }
 
+// "DOMAIN\user LOCAL" or "user@dns.domain LOCAL": two words, the user
+// and LOCAL each a name or "*", the domain never empty or "*".
+std::optional<Config::NameRule> parse_name_rule(std::string_view s) {
+    const size_t gap = s.find_first_of(" \t");
+    if (gap == std::string_view::npos) return std::nullopt;
+    const std::string_view pattern = s.substr(0, gap);
+    const std::string_view local = trim(s.substr(gap));
+    if (local.empty() || local.find_first_of(" \t\\@") != std::string_view::npos) return std::nullopt;
+    Config::NameRule rule;
+    if (const size_t bs = pattern.find('\\'); bs != std::string_view::npos) {
+        rule.domain = pattern.substr(0, bs);
+        rule.user = pattern.substr(bs + 1);
+    } else if (const size_t at = pattern.rfind('@'); at != std::string_view::npos) {
+        rule.user = pattern.substr(0, at);
+        rule.domain = pattern.substr(at + 1);
+    } else {
+        return std::nullopt;
+    }
+    if (rule.domain.empty() || rule.domain == "*" || rule.user.empty() ||
+        rule.user.find_first_of("\\@") != std::string::npos || rule.domain.find_first_of("\\@*") != std::string::npos)
+        return std::nullopt;
+    rule.local = local;
+    return rule;
+}
+
 // Applies one "key = value" pair; returns a description of a bad value.
 std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::string_view value, Notes& notes) {
     std::string* text_option = nullptr;
@@ -154,6 +179,33 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
         auto mechs = parse_nego_mechs(value);
         if (!mechs) return "negotiate_mechs must list kerberos and/or ntlm, not " + quoted(value);
         cfg.negotiate_mechs = std::move(*mechs);
+    } else if (iequals_ascii(key, "challenge_lifetime")) {
+        const auto seconds = parse_number(value, UINT32_MAX);
+        if (!seconds || *seconds == 0) return "challenge_lifetime must be a positive number of seconds, not " + quoted(value);
+        cfg.challenge_lifetime = static_cast<uint32_t>(*seconds);
+    } else if (iequals_ascii(key, "dummy_signature")) {
+        const auto flag = parse_bool(value);
+        if (!flag) return "dummy_signature must be yes or no, not " + quoted(value);
+        cfg.dummy_signature = *flag;
+    } else if (iequals_ascii(key, "channel_bindings")) {
+        if (iequals_ascii(value, "optional"))
+            cfg.channel_bindings = Config::ChannelBindings::optional;
+        else if (iequals_ascii(value, "required"))
+            cfg.channel_bindings = Config::ChannelBindings::required;
+        else
+            return "channel_bindings must be optional or required, not " + quoted(value);
+    } else if (iequals_ascii(key, "local_domains")) {
+        auto domains = parse_word_list<std::string>(value, [](std::string_view word) -> std::optional<std::string> {
+            return std::string(word);
+        });
+        if (!domains) return "local_domains must list domain names, each once, not " + quoted(value);
+        cfg.local_domains = std::move(*domains);
+    } else if (iequals_ascii(key, "local_name_map")) {
+        auto rule = parse_name_rule(value);
+        if (!rule)
+            return "local_name_map must be \"DOMAIN\\user LOCAL\" or \"user@dns.domain LOCAL\" (user or LOCAL "
+                   "may be *), not " + quoted(value);
+        cfg.local_name_map.push_back(std::move(*rule));
     } else if (iequals_ascii(key, "ntlm_backends")) {
         auto backends = parse_ntlm_backends(value);
         if (!backends) return "ntlm_backends must list file and/or winbind, not " + quoted(value);

@@ -22,6 +22,18 @@
 //   ntlm_backends       GSS_NEGOTIATE_NTLM_BACKENDS  "file" (where the NTLM acceptor checks logons,
 //                                                      in order: "file" the user database, "winbind"
 //                                                      the domain through winbindd; commas or spaces)
+//   challenge_lifetime                        300 seconds (an acceptor refuses an AUTHENTICATE that
+//                                                      answers a CHALLENGE older than this)
+//   dummy_signature                           no       (contexts that negotiated neither SIGN nor SEAL
+//                                                      make and accept MS-NLMP's unkeyed signature)
+//   channel_bindings                          optional (optional: an acceptor with bindings accepts an
+//                                                      initiator that sent none, as MIT krb5 does;
+//                                                      required: it refuses such an initiator)
+//   local_domains                             ""       (domains whose users map to local accounts;
+//                                                      empty: the domains the acceptor announces)
+//   local_name_map                            none     (repeatable "PATTERN LOCAL": DOMAIN\user or
+//                                                      user@dns.domain, user "*" for any; LOCAL an
+//                                                      account, "*" for the user part)
 //
 // With "winbind" among the backends, the CHALLENGE announces the domain's
 // names as winbindd reports them, unless the file sets netbios_domain or
@@ -56,6 +68,21 @@ struct Config {
     std::vector<NtlmBackend> ntlm_backends{NtlmBackend::file};
     // The options file set netbios_domain or dns_domain.
     bool domain_names_set = false;
+    uint32_t challenge_lifetime = 300;
+    bool dummy_signature = false;
+    enum class ChannelBindings { optional, required };
+    ChannelBindings channel_bindings = ChannelBindings::optional;
+    // Domains (NetBIOS or DNS names, compared without case) whose users map
+    // to local accounts; empty: the NetBIOS and DNS domain the acceptor
+    // announces, and winbind's own domain.
+    std::vector<std::string> local_domains;
+    // local_name_map rules, in the order the file gives them.
+    struct NameRule {
+        std::string domain;  // NetBIOS or DNS domain, as written
+        std::string user;    // "*": any user of the domain
+        std::string local;   // "*": the user part as it is
+    };
+    std::vector<NameRule> local_name_map;
 
     // Parses options-file text over the defaults held by *this; throws
     // GssError(GSS_S_FAILURE, bad_config) naming the line for a bad value

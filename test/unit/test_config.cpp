@@ -184,6 +184,50 @@ TEST_CASE("bad values name the line and leave the config unchanged", "[config]")
     check_bad_config("negotiate_mechs = ntlm, ntlm\n", "negotiate_mechs");
 }
 
+TEST_CASE("the attack-hardening options: defaults and every form", "[config]") {
+    using CB = Config::ChannelBindings;
+    Config cfg;
+    CHECK(cfg.challenge_lifetime == 300);
+    CHECK_FALSE(cfg.dummy_signature);
+    CHECK(cfg.channel_bindings == CB::optional);
+    CHECK(cfg.local_domains.empty());
+    CHECK(cfg.local_name_map.empty());
+    cfg.apply_file_text(
+        "challenge_lifetime = 30\n"
+        "dummy_signature = yes\n"
+        "channel_bindings = REQUIRED\n"
+        "local_domains = CORP, corp.example.com\n"
+        "local_name_map = PARTNER\\* *\n"
+        "local_name_map = bob@partner.example   robert\n");
+    CHECK(cfg.challenge_lifetime == 30);
+    CHECK(cfg.dummy_signature);
+    CHECK(cfg.channel_bindings == CB::required);
+    CHECK(cfg.local_domains == std::vector<std::string>{"CORP", "corp.example.com"});
+    REQUIRE(cfg.local_name_map.size() == 2);
+    CHECK(cfg.local_name_map[0].domain == "PARTNER");
+    CHECK(cfg.local_name_map[0].user == "*");
+    CHECK(cfg.local_name_map[0].local == "*");
+    CHECK(cfg.local_name_map[1].domain == "partner.example");
+    CHECK(cfg.local_name_map[1].user == "bob");
+    CHECK(cfg.local_name_map[1].local == "robert");
+    cfg.apply_file_text("channel_bindings = optional\n");
+    CHECK(cfg.channel_bindings == CB::optional);
+}
+
+TEST_CASE("bad attack-hardening values name the line", "[config]") {
+    check_bad_config("challenge_lifetime = 0\n", "challenge_lifetime");
+    check_bad_config("challenge_lifetime = 5m\n", "line 1");
+    check_bad_config("dummy_signature = sometimes\n", "dummy_signature");
+    check_bad_config("channel_bindings = yes\n", "channel_bindings");
+    check_bad_config("local_domains = CORP CORP\n", "local_domains");
+    check_bad_config("local_name_map = PARTNER\\bob\n", "local_name_map");
+    check_bad_config("local_name_map = bob robert\n", "local_name_map");
+    check_bad_config("local_name_map = \\bob robert\n", "local_name_map");
+    check_bad_config("local_name_map = *\\bob robert\n", "local_name_map");
+    check_bad_config("local_name_map = PARTNER\\bob CORP\\robert\n", "local_name_map");
+    check_bad_config("local_name_map = PARTNER\\bob robert extra\n", "local_name_map");
+}
+
 TEST_CASE("negotiate_mechs: order, separators, and the environment", "[config]") {
     using M = Config::NegoMech;
     Config cfg;
