@@ -46,6 +46,9 @@ struct ContextHandle final : Checked<0x4e435458, Minor::bad_context_handle, GSS_
     OM_uint32 req_flags = 0;
     OM_uint32 ret_flags = 0;
     bool established = false;
+    // dummy_signature: a context that negotiated neither SIGN nor SEAL
+    // makes and accepts MS-NLMP's unkeyed signature.
+    bool dummy_signature = false;
     time_t expiry = 0;
     ntlm::SessionInfo session;
 

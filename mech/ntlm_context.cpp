@@ -33,6 +33,8 @@ OM_uint32 gss_flags_of(const ntlm::SessionInfo& s, OM_uint32 req_flags) {
     if (s.flags & ntlm::flag::seal) f |= GSS_C_CONF_FLAG;
     if (s.flags & ntlm::flag::identify) f |= GSS_C_IDENTIFY_FLAG;
     if (s.response == ntlm::ResponseKind::anonymous) f |= GSS_C_ANON_FLAG;
+    // MIT krb5 1.19 and later: only bindings that were checked and matched.
+    if (s.channel_bound) f |= GSS_C_CHANNEL_BOUND_FLAG;
     return f;
 }
 
@@ -40,7 +42,9 @@ void finish(ContextHandle& ctx, const ntlm::SessionInfo& session) {
     ctx.session = session;
     ctx.established = true;
     ctx.ret_flags = gss_flags_of(session, ctx.req_flags);
-    ctx.expiry = std::time(nullptr) + static_cast<time_t>(current_config()->context_lifetime);
+    const auto cfg = current_config();
+    ctx.dummy_signature = cfg->dummy_signature;
+    ctx.expiry = std::time(nullptr) + static_cast<time_t>(cfg->context_lifetime);
 }
 
 void check_mech(gss_const_OID mech_type) {
@@ -90,7 +94,8 @@ GSSNEG_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor_status, gss_cred_i
             params.gss_req_flags = req_flags;
             params.target = ctx->target;
             params.channel_bindings = bindings_hash(input_chan_bindings);
-            params.lm_compat_level = current_config()->lm_compat_level;
+            params.config = current_config();
+            params.lm_compat_level = params.config->lm_compat_level;
             ctx->client = std::make_unique<ntlm::NtlmClient>(std::move(cred), std::move(params));
             set_buffer(output_token, ByteView(ctx->client->step({})));
             *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());

@@ -5,6 +5,7 @@
 #include "mech/guard.h"
 #include "mech/handles.h"
 #include "ntlm/context_export.h"
+#include "util/config.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -46,6 +47,7 @@ std::unique_ptr<ContextHandle> rebuild(const ntlm::ExportedContext& e) {
     ctx->req_flags = e.req_flags;
     ctx->ret_flags = e.ret_flags;
     ctx->established = true;
+    ctx->dummy_signature = current_config()->dummy_signature;
     ctx->expiry = static_cast<time_t>(e.expiry);
     ctx->session.flags = e.negotiated_flags;
     ctx->session.exported_session_key = e.exported_session_key;

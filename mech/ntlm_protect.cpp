@@ -58,11 +58,22 @@ bool wrap_seals(ContextHandle& ctx, int conf_req_flag) {
     return seal;
 }
 
+// MS-NLMP 3.4.4: without SIGN and SEAL a signature is a constant anyone
+// can write; it protects nothing, so it is made and accepted only where
+// dummy_signature asks for it.
+void check_keyed(ContextHandle& ctx) {
+    if (ctx.protection().dummy_signatures() && !ctx.dummy_signature)
+        throw GssError(GSS_S_UNAVAILABLE, Minor::signing_not_negotiated,
+                       "the context negotiated neither SIGN nor SEAL, and dummy_signature is off");
+}
+
 SessionSecurity::Signature outgoing(ContextHandle& ctx, std::span<const SessionSecurity::Part> parts, bool seal) {
+    check_keyed(ctx);
     return ntlm::protect_message(ctx.protection(), ctx.sequence, parts, seal);
 }
 
 OM_uint32 incoming(ContextHandle& ctx, std::span<const SessionSecurity::Part> parts, ByteView sig, bool sealed) {
+    check_keyed(ctx);
     return ntlm::check_message(ctx.protection(), ctx.sequence, parts, sig, sealed,
                                (ctx.ret_flags & GSS_C_REPLAY_FLAG) != 0, (ctx.ret_flags & GSS_C_SEQUENCE_FLAG) != 0);
 }

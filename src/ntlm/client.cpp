@@ -2,9 +2,8 @@
 
 #include "crypto/crypto.h"
 
-#include "ntlm/authenticate_message.h"
-#include "ntlm/challenge_message.h"
 #include "ntlm/flags.h"
+#include "ntlm/issued_challenges.h"
 #include "ntlm/negotiate_message.h"
 #include "ntlm/ntlm_crypto.h"
 #include "util/errors.h"
@@ -41,6 +40,7 @@ const char* response_kind_name(ResponseKind kind) noexcept {
 NtlmClient::NtlmClient(std::shared_ptr<const Credential> cred, ClientParams params)
     : m_cred(std::move(cred)), m_params(std::move(params)) {
     if (!m_cred || !m_cred->can_initiate()) throw GssError(GSS_S_NO_CRED, Minor::cred_usage_mismatch);
+    if (!m_params.config) m_params.config = current_config();
 }
 
 Bytes NtlmClient::step(ByteView input) {
@@ -83,29 +83,141 @@ Bytes NtlmClient::make_negotiate() {
     return m_negotiate;
 }
 
-Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
-    const ChallengeMessage challenge(challenge_token);
-    const uint32_t server_flags = challenge.flags();
-    if (trace_enabled()) {
-        trace("ntlm", "initiator <- CHALLENGE " + std::to_string(challenge_token.size()) + " bytes, flags " +
-                          flags_to_string(server_flags) + ", target \"" + challenge.target_name() + "\"");
-        trace("ntlm", "initiator <- TargetInfo: " + challenge.target_info().describe());
-    }
+// An attacker that opened a context with an acceptor of this process and
+// hands its CHALLENGE to a local initiator wants that initiator's
+// AUTHENTICATE to relay back as a logon of its own.
+// The initiator meant to reach a service of this process (a loopback)
+// only when its target names that acceptor.
+void NtlmClient::check_not_reflected(const ChallengeMessage& challenge) const {
+    std::optional<Name> service;
+    if (!IssuedChallenges::process().issued(challenge.server_challenge(), service)) return;
+    const std::optional<Name>& target = m_params.target;
+    if (target && IssuedChallenges::reaches(*target, service, *m_params.config)) return;
+    throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::server_challenge_reflected,
+                   "the target " + (target ? target->display() : std::string("(none)")) + " is not " +
+                       (service ? service->display() : std::string("a service of this host")));
+}
+
+// MS-NLMP 3.1.5.1.2: the flags are those both sides set. A CHALLENGE that
+// clears what the application asked for is refused here, not turned into
+// a context without it: before the MIC (which an attacker can suppress)
+// nothing protects the flags, so a context without SIGN or SEAL would be
+// the attacker's choice, not the peer's.
+uint32_t NtlmClient::agree_flags(uint32_t server_flags) const {
     uint32_t flags = m_requested_flags & server_flags;
     flags |= server_flags & flag::target_info;
     if (flags & flag::unicode) flags &= ~flag::oem;
     if (!(flags & (flag::unicode | flag::oem))) throw GssError(GSS_S_FAILURE, Minor::no_common_flags);
 
-    const bool anonymous = m_cred->anonymous();
-    const bool v2 = !anonymous && m_params.lm_compat_level >= 3;
+    std::string dropped;
+    const auto need = [&](uint32_t bit, const char* name) {
+        if (!(flags & bit)) dropped += dropped.empty() ? name : std::string(", ") + name;
+    };
+    if (m_requested_flags & flag::sign) need(flag::sign, "SIGN (integrity)");
+    if (m_requested_flags & flag::seal) need(flag::seal, "SEAL (confidentiality)");
+    if ((m_requested_flags & (flag::sign | flag::seal)) && m_params.lm_compat_level >= 3 && !m_cred->anonymous()) {
+        need(flag::extended_session_security, "EXTENDED_SESSIONSECURITY");
+        need(flag::negotiate_128, "128-bit keys");
+    }
+    if (!dropped.empty()) throw GssError(GSS_S_FAILURE, Minor::protection_downgraded, "the CHALLENGE clears " + dropped);
+    return flags;
+}
+
+// The AV pairs the NTLMv2 blob carries, which NTProofStr signs. Only the
+// server's names and timestamp are copied (MS-NLMP 3.1.5.1.2); everything
+// else is this initiator's own: MsvAvFlags, MsvAvChannelBindings (Z(16)
+// without bindings) and MsvAvTargetName (the target's SPN, or empty), so
+// that a CHALLENGE cannot make it sign bindings or a target it was not
+// given.
+AvPairs NtlmClient::blob_av_pairs(const AvPairs& server_info, bool send_mic) const {
+    AvPairs info;
+    for (const AvPairs::Entry& e : server_info.entries()) {
+        switch (static_cast<AvId>(e.id)) {
+        case AvId::nb_computer_name:
+        case AvId::nb_domain_name:
+        case AvId::dns_computer_name:
+        case AvId::dns_domain_name:
+        case AvId::dns_tree_name:
+        case AvId::timestamp: info.set(static_cast<AvId>(e.id), e.value); break;
+        default: break;
+        }
+    }
+    // MS-NLMP 3.1.5.1.2: with an MsvAvTimestamp from the server the client
+    // sends a MIC and says so in MsvAvFlags.
+    if (send_mic) info.set_flags(av_flag::mic_present);
+    static constexpr std::array<uint8_t, 16> unbound{};
+    info.set(AvId::channel_bindings, m_params.channel_bindings ? ByteView(*m_params.channel_bindings) : ByteView(unbound));
+    const bool named = m_params.target && m_params.target->kind() == NameKind::hostbased_service;
+    info.set_string(AvId::target_name, named ? m_params.target->spn() : std::string());
+    return info;
+}
+
+Key16 NtlmClient::respond_v2(const ChallengeMessage& challenge, AuthenticateFields& auth, bool& send_mic) {
+    const auto server_time = challenge.target_info().timestamp();
+    send_mic = server_time.has_value();
+    const uint64_t timestamp = server_time ? *server_time : filetime_now();
+    const AvPairs info = blob_av_pairs(challenge.target_info(), send_mic);
     Challenge8 client_challenge{};
     crypto::random_bytes(client_challenge);
 
+    const Name& user = *m_cred->name();
+    const Key16 ntowf2 = nt_owf_v2(m_cred->nt_hash(), user.user_name(), user.domain());
+    ResponsesV2 r = compute_ntlmv2(ntowf2, challenge.server_challenge(), client_challenge, timestamp, info.serialize());
+    auth.nt_response = std::move(r.nt_response);
+    // MS-NLMP 3.1.5.1.2: "If NTLM v2 authentication is used and the
+    // CHALLENGE_MESSAGE TargetInfo field has an MsvAvTimestamp present,
+    // the client SHOULD NOT send the LmChallengeResponse and SHOULD send
+    // Z(24) instead."
+    auth.lm_response = send_mic ? Bytes(24, 0) : std::move(r.lm_response);
+    m_session.response = ResponseKind::ntlmv2;
+    if (trace_enabled()) trace("ntlm", "initiator -> client blob AV pairs: " + info.describe());
+    return r.session_base_key;
+}
+
+Key16 NtlmClient::respond_v1(const ChallengeMessage& challenge, uint32_t flags, AuthenticateFields& auth,
+                             Key16& lm_owf) {
+    Challenge8 client_challenge{};
+    crypto::random_bytes(client_challenge);
+    const bool ess = flags & flag::extended_session_security;
+    // LmCompatibilityLevel 2 sends the NT response in both fields.
+    const std::optional<Key16> lm_hash =
+        m_params.lm_compat_level <= 1 ? m_cred->lm_hash() : std::optional<Key16>{};
+    ResponsesV1 r =
+        compute_ntlmv1(flags, m_cred->nt_hash(), lm_hash, challenge.server_challenge(), client_challenge);
+    auth.nt_response = std::move(r.nt_response);
+    auth.lm_response = std::move(r.lm_response);
+    if (lm_hash) lm_owf = *lm_hash;
+    m_session.response = ess ? ResponseKind::ntlmv1_ess : ResponseKind::ntlmv1;
+    return r.session_base_key;
+}
+
+// MS-NLMP 3.1.5.1.2: with KEY_EXCH a random ExportedSessionKey travels
+// RC4-encrypted under KXKEY; without, KXKEY is the session key.
+void NtlmClient::exchange_key(const Key16& key_exchange_key, uint32_t flags, AuthenticateFields& auth) {
+    if (flags & flag::key_exch) {
+        crypto::random_bytes(m_session.exported_session_key.span());
+        auth.encrypted_random_session_key = crypto::rc4_once(key_exchange_key, m_session.exported_session_key);
+    } else {
+        m_session.exported_session_key = key_exchange_key;
+    }
+}
+
+Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
+    const ChallengeMessage challenge(challenge_token);
+    if (trace_enabled()) {
+        trace("ntlm", "initiator <- CHALLENGE " + std::to_string(challenge_token.size()) + " bytes, flags " +
+                          flags_to_string(challenge.flags()) + ", target \"" + challenge.target_name() + "\"");
+        trace("ntlm", "initiator <- TargetInfo: " + challenge.target_info().describe());
+    }
+    check_not_reflected(challenge);
+    const uint32_t flags = agree_flags(challenge.flags());
+
+    const bool anonymous = m_cred->anonymous();
+    const bool v2 = !anonymous && m_params.lm_compat_level >= 3;
     AuthenticateFields auth;
     Key16 session_base_key;
     Key16 lm_owf;
     bool send_mic = false;
-
     if (anonymous) {
         // MS-NLMP 3.1.5.1.2: anonymous sends an empty NtChallengeResponse
         // and Z(1) as the LmChallengeResponse; the SessionBaseKey is Z(16).
@@ -113,54 +225,16 @@ Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
         m_session.response = ResponseKind::anonymous;
         m_session.initiator = Name::anonymous();
     } else if (v2) {
-        AvPairs info = challenge.target_info();
-        const auto server_time = info.timestamp();
-        const uint64_t timestamp = server_time ? *server_time : filetime_now();
-        // MS-NLMP 3.1.5.1.2: with an MsvAvTimestamp from the server the
-        // client sends a MIC and says so in MsvAvFlags.
-        send_mic = server_time.has_value();
-        if (send_mic) info.set_flags(info.flags().value_or(0) | av_flag::mic_present);
-        if (m_params.target && m_params.target->kind() == NameKind::hostbased_service)
-            info.set_string(AvId::target_name, m_params.target->spn());
-        if (m_params.channel_bindings) info.set(AvId::channel_bindings, *m_params.channel_bindings);
-
-        const Name& user = *m_cred->name();
-        const Key16 ntowf2 = nt_owf_v2(m_cred->nt_hash(), user.user_name(), user.domain());
-        ResponsesV2 r = compute_ntlmv2(ntowf2, challenge.server_challenge(), client_challenge, timestamp,
-                                       info.serialize());
-        auth.nt_response = std::move(r.nt_response);
-        // MS-NLMP 3.1.5.1.2: "If NTLM v2 authentication is used and the
-        // CHALLENGE_MESSAGE TargetInfo field has an MsvAvTimestamp present,
-        // the client SHOULD NOT send the LmChallengeResponse and SHOULD send
-        // Z(24) instead."
-        auth.lm_response = send_mic ? Bytes(24, 0) : std::move(r.lm_response);
-        session_base_key = r.session_base_key;
-        m_session.response = ResponseKind::ntlmv2;
-        if (trace_enabled()) trace("ntlm", "initiator -> client blob AV pairs: " + info.describe());
+        session_base_key = respond_v2(challenge, auth, send_mic);
     } else {
-        const bool ess = flags & flag::extended_session_security;
-        // LmCompatibilityLevel 2 sends the NT response in both fields.
-        const std::optional<Key16> lm_hash =
-            m_params.lm_compat_level <= 1 ? m_cred->lm_hash() : std::optional<Key16>{};
-        ResponsesV1 r = compute_ntlmv1(flags, m_cred->nt_hash(), lm_hash, challenge.server_challenge(),
-                                       client_challenge);
-        auth.nt_response = std::move(r.nt_response);
-        auth.lm_response = std::move(r.lm_response);
-        session_base_key = r.session_base_key;
-        if (lm_hash) lm_owf = *lm_hash;
-        m_session.response = ess ? ResponseKind::ntlmv1_ess : ResponseKind::ntlmv1;
+        session_base_key = respond_v1(challenge, flags, auth, lm_owf);
     }
 
     // Anonymous: the SessionBaseKey is Z(16) and is used as the key
     // exchange key as for NTLMv2 (there is no LM response to mix in).
     const Key16 key_exchange_key =
         kxkey(flags, v2 || anonymous, session_base_key, lm_owf, auth.lm_response, challenge.server_challenge());
-    if (flags & flag::key_exch) {
-        crypto::random_bytes(m_session.exported_session_key.span());
-        auth.encrypted_random_session_key = crypto::rc4_once(key_exchange_key, m_session.exported_session_key);
-    } else {
-        m_session.exported_session_key = key_exchange_key;
-    }
+    exchange_key(key_exchange_key, flags, auth);
 
     if (!anonymous) {
         const Name& user = *m_cred->name();

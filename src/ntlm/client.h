@@ -1,9 +1,13 @@
 // The NTLM initiator: NEGOTIATE out, CHALLENGE in, AUTHENTICATE out.
 #pragma once
 
+#include "ntlm/authenticate_message.h"
+#include "ntlm/av_pairs.h"
+#include "ntlm/challenge_message.h"
 #include "ntlm/credential.h"
 #include "ntlm/session_info.h"
 #include "util/bytes.h"
+#include "util/config.h"
 
 #include <array>
 #include <memory>
@@ -15,7 +19,8 @@ struct ClientParams {
     uint32_t gss_req_flags = 0;                                // GSS_C_*_FLAG
     std::optional<Name> target;                                // host-based target -> MsvAvTargetName
     std::optional<std::array<uint8_t, 16>> channel_bindings;   // MD5 of the bindings
-    int lm_compat_level = 3;
+    int lm_compat_level = 5;
+    std::shared_ptr<const Config> config;                      // the host's names (reflection check)
 };
 
 class NtlmClient final {
@@ -35,6 +40,14 @@ private:
 
     Bytes make_negotiate();
     Bytes make_authenticate(ByteView challenge_token);
+
+    // The phases of make_authenticate, in order.
+    void check_not_reflected(const ChallengeMessage& challenge) const;
+    uint32_t agree_flags(uint32_t server_flags) const;
+    AvPairs blob_av_pairs(const AvPairs& server_info, bool send_mic) const;
+    Key16 respond_v2(const ChallengeMessage& challenge, AuthenticateFields& auth, bool& send_mic);
+    Key16 respond_v1(const ChallengeMessage& challenge, uint32_t flags, AuthenticateFields& auth, Key16& lm_owf);
+    void exchange_key(const Key16& key_exchange_key, uint32_t flags, AuthenticateFields& auth);
 
     std::shared_ptr<const Credential> m_cred;
     ClientParams m_params;

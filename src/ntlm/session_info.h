@@ -17,6 +17,7 @@ struct SessionInfo {
     uint32_t flags = 0;            // the negotiated NegotiateFlags
     Key16 exported_session_key;    // MS-NLMP 3.1.5.1.2 / 3.2.5.1.2
     bool mic_present = false;      // the AUTHENTICATE carried a verified MIC
+    bool channel_bound = false;    // acceptor: the client's channel bindings matched its own
     ResponseKind response = ResponseKind::ntlmv2;
     std::optional<Name> initiator;  // the authenticated user
 };

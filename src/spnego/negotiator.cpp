@@ -164,8 +164,22 @@ std::optional<Bytes> Negotiator::exchange_mic(const std::optional<Bytes>& mic_in
 }
 
 bool Negotiator::mic_exchange_finished() const noexcept {
-    if (!(m_sub->flags() & GSS_C_INTEG_FLAG)) return true;
+    if (!(m_sub->flags() & GSS_C_INTEG_FLAG)) return !m_downgraded;
     return !m_mic_required || (m_mic_sent && m_mic_received);
+}
+
+// RFC 4178 5: when the mechanism is not the initiator's first choice, the
+// mechListMIC is what proves that the mechanism list was not rewritten
+// on its way. A mechanism without integrity cannot make one, so neither
+// side may complete over it (MIT's SPNEGO completes there without a MIC).
+std::optional<NegoStep> Negotiator::unprotected_downgrade() {
+    if (!m_downgraded || (m_sub->flags() & GSS_C_INTEG_FLAG)) return std::nullopt;
+    const std::string detail = std::string(mech_name(*m_chosen)) +
+                               " is not the initiator's first choice and has no integrity to protect the "
+                               "mechanism list with";
+    if (m_role == Role::acceptor)
+        return acceptor_reject(GSS_S_DEFECTIVE_TOKEN, minor_value(Minor::spnego_mech_list_mic_missing), detail);
+    return fail(GSS_S_DEFECTIVE_TOKEN, minor_value(Minor::spnego_mech_list_mic_missing), detail);
 }
 
 // ---- initiator ----
@@ -255,6 +269,7 @@ NegoStep Negotiator::initiator_next(ByteView input) {
             m_sub = m_factory.create(*selected);
             m_sub_complete = false;
             m_mic_required = true;
+            m_downgraded = true;
             bool completed = false;
             SubResult r = run_sub({}, completed);
             if (GSS_ERROR(r.major)) return fail(r.major, r.minor, std::string(mech_name(*selected)) + ": " + r.detail);
@@ -284,7 +299,10 @@ NegoStep Negotiator::initiator_next(ByteView input) {
     }
 
     std::optional<Bytes> mic_out;
-    if (m_sub_complete && (m_sub->flags() & GSS_C_INTEG_FLAG)) mic_out = exchange_mic(resp.mech_list_mic(), !out_token.empty());
+    if (m_sub_complete) {
+        if (auto refused = unprotected_downgrade()) return std::move(*refused);
+        if (m_sub->flags() & GSS_C_INTEG_FLAG) mic_out = exchange_mic(resp.mech_list_mic(), !out_token.empty());
+    }
 
     NegoStep out;
     if (!out_token.empty() || mic_out) {
@@ -359,6 +377,7 @@ NegoStep Negotiator::acceptor_first(ByteView input) {
         // initiator's first; the optimistic token, made for another
         // mechanism, is dropped.
         m_mic_required = !optimistic;
+        m_downgraded = !optimistic;
         NegoStep out;
         out.token = NegTokenResp(optimistic ? NegState::accept_incomplete : NegState::request_mic, m_chosen_oid,
                                  std::nullopt)
@@ -398,7 +417,10 @@ NegoStep Negotiator::acceptor_process(ByteView mech_token, const std::optional<B
         out_token = std::move(r.token);
     }
     std::optional<Bytes> mic_out;
-    if (m_sub_complete && (m_sub->flags() & GSS_C_INTEG_FLAG)) mic_out = exchange_mic(mic_in, !out_token.empty());
+    if (m_sub_complete) {
+        if (auto refused = unprotected_downgrade()) return std::move(*refused);
+        if (m_sub->flags() & GSS_C_INTEG_FLAG) mic_out = exchange_mic(mic_in, !out_token.empty());
+    }
 
     const bool done = m_sub_complete && mic_exchange_finished();
     std::optional<Bytes> response;

@@ -127,6 +127,10 @@ private:
     // any); throws GssError on a missing or bad MIC.
     std::optional<Bytes> exchange_mic(const std::optional<Bytes>& mic_in, bool sending_mech_token);
     bool mic_exchange_finished() const noexcept;
+    // Whether the established mechanism can make the mechListMIC; when it
+    // cannot and the exchange needs one (another mechanism than the
+    // initiator's first), the error to end with.
+    std::optional<NegoStep> unprotected_downgrade();
     NegoStep fail(OM_uint32 major, OM_uint32 minor, std::string detail, Bytes token = {});
     NegoStep acceptor_reject(OM_uint32 major, OM_uint32 minor, std::string detail, Bytes mech_token = {});
     void trace_leg(const char* direction, const std::string& description) const;
@@ -147,6 +151,7 @@ private:
     bool m_confirmed = false;          // initiator: the acceptor's first answer is in
     bool m_hints_sent = false;
     bool m_mic_required = false;
+    bool m_downgraded = false;         // the mechanism is not the initiator's first choice
     bool m_mic_sent = false;
     bool m_mic_received = false;
 };

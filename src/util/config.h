@@ -6,7 +6,8 @@
 // blank lines ignored, unknown keys ignored (and noted in the trace).
 //
 //   key                 env variable          default
-//   lm_compat_level     LM_COMPAT_LEVEL       3        (0-5, Windows' LmCompatibilityLevel)
+//   lm_compat_level     LM_COMPAT_LEVEL       5        (0-5, Windows' LmCompatibilityLevel: initiators
+//                                                      send NTLMv2 from 3; acceptors refuse NTLMv1 at 5)
 //   user_file           NTLM_USER_FILE        ""       (the user database)
 //   trace               GSS_NEGOTIATE_TRACE   ""       ("stderr" or a path)
 //   netbios_domain                            "WORKGROUP"
@@ -49,7 +50,7 @@
 namespace gssneg {
 
 struct Config {
-    int lm_compat_level = 3;
+    int lm_compat_level = 5;
     std::string user_file;
     std::string trace;
     std::string netbios_domain = "WORKGROUP";

@@ -52,18 +52,23 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::der_field_order: return "DER SEQUENCE repeats a field or has its fields out of order";
     case Minor::unknown_user: return "Authentication failed: the user is not known";
     case Minor::wrong_password: return "Authentication failed: the response does not match the user's password";
-    case Minor::ntlmv1_not_allowed: return "NTLMv1 response refused: LM_COMPAT_LEVEL requires NTLMv2";
-    case Minor::lm_not_allowed: return "LM response refused: LM_COMPAT_LEVEL does not allow LM";
+    case Minor::ntlmv1_not_allowed:
+        return "NTLMv1 response refused: LM_COMPAT_LEVEL 5 (the default) requires NTLMv2";
+    case Minor::lm_not_allowed: return "LM response refused: LM_COMPAT_LEVEL 4 and above do not allow LM";
     case Minor::anonymous_not_allowed: return "Anonymous authentication is not allowed";
     case Minor::mic_missing: return "AUTHENTICATE message has no MIC although MsvAvFlags promises one";
     case Minor::mic_mismatch: return "AUTHENTICATE message MIC does not verify";
     case Minor::channel_bindings_mismatch: return "Channel bindings of the client do not match the server's";
     case Minor::channel_bindings_missing: return "Server requires channel bindings, the client sent none";
-    case Minor::target_name_mismatch: return "Client's MsvAvTargetName does not name this service";
+    case Minor::target_name_mismatch:
+        return "The client's MsvAvTargetName names another service than this acceptor's";
     case Minor::no_common_flags: return "Client and server have no acceptable NTLM flags in common";
-    case Minor::server_challenge_reflected: return "CHALLENGE reflects a challenge this process issued";
+    case Minor::server_challenge_reflected:
+        return "The CHALLENGE carries a server challenge that an acceptor of this process issued: it was "
+               "reflected back to its own host";
     case Minor::bad_response_length: return "NTLM response has an invalid length";
-    case Minor::timestamp_out_of_range: return "NTLMv2 response timestamp is too far from the server time";
+    case Minor::timestamp_out_of_range:
+        return "The AUTHENTICATE answers a CHALLENGE older than challenge_lifetime allows";
     case Minor::no_credentials: return "No NTLM credentials are available for this user";
     case Minor::no_password: return "Credential has no password or NT hash";
     case Minor::user_file_not_set: return "No user database: set NTLM_USER_FILE or the user_file option";
@@ -123,6 +128,14 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::winbind_library_missing: return "The domain logon backend needs libwbclient.so.0 (package libwbclient0)";
     case Minor::lm_key_unavailable:
         return "LM_KEY or NON_NT_SESSION_KEY was negotiated, but the account's LM key is not available";
+    case Minor::target_info_missing:
+        return "The AUTHENTICATE leaves out an AV pair of the CHALLENGE's TargetInfo: the CHALLENGE was altered "
+               "in transit";
+    case Minor::target_info_altered:
+        return "The AUTHENTICATE carries an AV pair of the CHALLENGE's TargetInfo with another value: the "
+               "CHALLENGE was altered in transit";
+    case Minor::protection_downgraded:
+        return "The CHALLENGE drops a protection the application asked for (it may have been altered in transit)";
     case Minor::none:
     case Minor::base:
     case Minor::last_: break;

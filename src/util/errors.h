@@ -130,6 +130,11 @@ enum class Minor : OM_uint32 {
     winbind_library_missing,
     lm_key_unavailable,
 
+    // a CHALLENGE or AUTHENTICATE altered in transit
+    target_info_missing,
+    target_info_altered,
+    protection_downgraded,
+
     last_
 };
 

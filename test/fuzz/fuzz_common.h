@@ -21,7 +21,10 @@ namespace gssneg::fuzz {
 inline constexpr const char* domain = "EXAMPLE";
 inline constexpr const char* user = "alice";
 inline constexpr const char* password = "Secret-1";
-inline constexpr const char* target = "HTTP@server.example";
+// A service of this host: initiator and acceptor share the process, and a
+// CHALLENGE of this process's acceptor reaches only an initiator that aims
+// at it (else it is refused as reflected).
+inline constexpr const char* target = "HTTP@localhost";
 // The application data of fuzz_mech_accept's channel bindings.
 inline constexpr std::string_view binding_data = "tls-server-end-point:fuzz";
 

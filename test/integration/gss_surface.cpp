@@ -449,6 +449,11 @@ TEST_CASE("the trace shows every leg and no secret", "[surface][trace]") {
     gss_cred_id_t icred = GSS_C_NO_CREDENTIAL;
     REQUIRE(gss_acquire_cred(&minor, user.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &icred, nullptr,
                              nullptr) == GSS_S_COMPLETE);
+    // The acceptor is the service the initiator aims at: in one process,
+    // anything else would be a reflected CHALLENGE.
+    gss_cred_id_t acred = GSS_C_NO_CREDENTIAL;
+    REQUIRE(gss_acquire_cred(&minor, target.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_ACCEPT, &acred, nullptr,
+                             nullptr) == GSS_S_COMPLETE);
     gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
     gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
     OM_uint32 amajor = GSS_S_CONTINUE_NEEDED;
@@ -457,12 +462,13 @@ TEST_CASE("the trace shows every leg and no secret", "[surface][trace]") {
                                                      GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
                                                      &in, nullptr, &out, nullptr, nullptr)));
         gss_release_buffer(&minor, &in);
-        amajor = gss_accept_sec_context(&minor, &actx, GSS_C_NO_CREDENTIAL, &out, GSS_C_NO_CHANNEL_BINDINGS, nullptr,
+        amajor = gss_accept_sec_context(&minor, &actx, acred, &out, GSS_C_NO_CHANNEL_BINDINGS, nullptr,
                                         nullptr, &in, nullptr, nullptr, nullptr);
         gss_release_buffer(&minor, &out);
         REQUIRE_FALSE(GSS_ERROR(amajor));
     }
     REQUIRE(amajor == GSS_S_COMPLETE);
+    gss_release_cred(&minor, &acred);
     gss_buffer_set_t key = GSS_C_NO_BUFFER_SET;
     REQUIRE(gss_inquire_sec_context_by_oid(&minor, actx, &session_key_oid, &key) == GSS_S_COMPLETE);
     const std::string session_key_hex = hex(key->elements[0].value, key->elements[0].length);

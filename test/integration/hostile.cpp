@@ -824,39 +824,44 @@ std::vector<Row> hostile_rows()
              setup.acceptor_bindings = "tls-server-end-point:what-the-server-has";
              return outcome_of(*run_handshake(setup));
          }},
-        {"an AUTHENTICATE replayed on a new acceptor context", Leg::authenticate, bad_cred,
-         "the new context issued a new server challenge", [] {
+        {"an AUTHENTICATE replayed on a new acceptor context", Leg::authenticate, defective,
+         "the new context sent another MsvAvTimestamp, which the replayed response does not echo (and a new "
+         "server challenge, which its NTProofStr does not answer)", [] {
              const auto first = run_handshake(Setup{});
              REQUIRE(first->established);
              const Bytes recorded = first->legs.at(2);
              return at_leg(Leg::authenticate, [recorded](Bytes& t, const std::vector<Bytes>&) { t = recorded; });
          }},
-        {"the acceptor's own CHALLENGE reflected to a local initiator", Leg::authenticate, 0,
-         "not detected: the attacker sends a NEGOTIATE, hands the acceptor's CHALLENGE to a victim initiator "
-         "of the same host and relays the victim's AUTHENTICATE back; NTLM (without channel bindings or a "
-         "target name the acceptor checks) cannot tell, and this module keeps no cache of challenges it "
-         "issued, so the logon succeeds as the victim",
+        {"the acceptor's own CHALLENGE reflected to a local initiator", Leg::challenge, defective,
+         "the attacker sends the acceptor a NEGOTIATE (the same bytes as the victim's) and hands the acceptor's "
+         "CHALLENGE to an initiator of the same process that meant to reach the attacker's host, to relay its "
+         "AUTHENTICATE back as a logon of the victim; the initiator sees a challenge its own process issued for "
+         "a target that is not that acceptor (server_challenge_reflected)",
          [] {
-             // The attacker's NEGOTIATE and the victim's are the same bytes
-             // (same configuration), so the victim's MIC verifies.
-             const auto victim = std::make_shared<Ctx>();
-             auto mutation = [victim](Bytes& t, const std::vector<Bytes>& earlier) {
-                 OM_uint32 minor = 0;
-                 Name target("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
-                 const OM_uint32 flags = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
-                 gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
-                 REQUIRE(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &victim->ctx, target.name, &ntlm_oid,
-                                              flags, GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER,
-                                              nullptr, &out, nullptr, nullptr) == GSS_S_CONTINUE_NEEDED);
-                 take(out);
-                 Bytes reflected = earlier.at(1);
-                 gss_buffer_desc in{reflected.size(), reflected.data()};
-                 REQUIRE(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &victim->ctx, target.name, &ntlm_oid,
-                                              flags, GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, &in, nullptr,
-                                              &out, nullptr, nullptr) == GSS_S_COMPLETE);
-                 t = take(out);
-             };
-             return at_leg(Leg::authenticate, mutation);
+             OM_uint32 minor = 0;
+             const OM_uint32 flags = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG | GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG;
+             Name victim_target("host@attacker.example", GSS_C_NT_HOSTBASED_SERVICE);
+             Ctx victim;
+             gss_buffer_desc out = GSS_C_EMPTY_BUFFER;
+             REQUIRE(gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &victim.ctx, victim_target.name, &ntlm_oid,
+                                          flags, GSS_C_INDEFINITE, GSS_C_NO_CHANNEL_BINDINGS, GSS_C_NO_BUFFER,
+                                          nullptr, &out, nullptr, nullptr) == GSS_S_CONTINUE_NEEDED);
+             Bytes negotiate = take(out);
+             Ctx acceptor;
+             gss_buffer_desc in{negotiate.size(), negotiate.data()};
+             REQUIRE(gss_accept_sec_context(&minor, &acceptor.ctx, GSS_C_NO_CREDENTIAL, &in,
+                                            GSS_C_NO_CHANNEL_BINDINGS, nullptr, nullptr, &out, nullptr, nullptr,
+                                            nullptr) == GSS_S_CONTINUE_NEEDED);
+             Bytes reflected = take(out);
+             gss_buffer_desc challenge{reflected.size(), reflected.data()};
+             const OM_uint32 major = gss_init_sec_context(&minor, GSS_C_NO_CREDENTIAL, &victim.ctx,
+                                                          victim_target.name, &ntlm_oid, flags, GSS_C_INDEFINITE,
+                                                          GSS_C_NO_CHANNEL_BINDINGS, &challenge, nullptr, &out,
+                                                          nullptr, nullptr);
+             take(out);
+             if (!GSS_ERROR(major))
+                 return Outcome{};
+             return Outcome{Leg::challenge, major, minor};
          }},
 
         // ---- message protection

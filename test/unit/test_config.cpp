@@ -109,7 +109,7 @@ std::string host_name() {
 
 TEST_CASE("defaults before any file", "[config]") {
     const Config cfg;
-    CHECK(cfg.lm_compat_level == 3);
+    CHECK(cfg.lm_compat_level == 5);
     CHECK(cfg.user_file.empty());
     CHECK(cfg.trace.empty());
     CHECK(cfg.netbios_domain == "WORKGROUP");
@@ -385,7 +385,7 @@ TEST_CASE("current_config() falls back to the defaults", "[config]") {
         const TempPath missing;
         const EnvVar path("GSS_NEGOTIATE_CONFIG", missing.c_str());
         const auto cfg = current_config();
-        CHECK(cfg->lm_compat_level == 3);
+        CHECK(cfg->lm_compat_level == 5);
         CHECK(cfg->netbios_domain == "WORKGROUP");
         CHECK_FALSE(cfg->dns_computer.empty());
     }
@@ -393,7 +393,7 @@ TEST_CASE("current_config() falls back to the defaults", "[config]") {
         const TempPath broken(std::string("netbios_domain = BROKEN\nlm_compat_level = 7\n"));
         const EnvVar path("GSS_NEGOTIATE_CONFIG", broken.c_str());
         const auto cfg = current_config();
-        CHECK(cfg->lm_compat_level == 3);
+        CHECK(cfg->lm_compat_level == 5);
         CHECK(cfg->netbios_domain == "WORKGROUP");
     }
 }

@@ -55,6 +55,14 @@ struct Fixture {
     Config config;
 };
 
+// Initiator and acceptor share this process: the initiator aims at a
+// service of this host, else it takes the acceptor's CHALLENGE for a
+// reflected one.
+ClientParams local(ClientParams p = {}) {
+    if (!p.target) p.target = Name::hostbased("host@localhost");
+    return p;
+}
+
 struct Legs {
     Bytes negotiate, challenge, authenticate;
 };
@@ -83,8 +91,8 @@ TEST_CASE("NTLMv2 handshake with MIC, keys agree", "[handshake]") {
     Fixture f;
     ClientParams cp;
     cp.gss_req_flags = GSS_C_CONF_FLAG | GSS_C_INTEG_FLAG;
-    cp.target = Name::hostbased("HTTP@server.example");
-    NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+    cp.target = Name::hostbased("HTTP@localhost");
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
     NtlmServer s(f.server_cred(), f.server_params());
     const Legs l = first_two(c, s);
     CHECK(s.step(l.authenticate).empty());
@@ -104,7 +112,7 @@ TEST_CASE("NTLMv2 handshake with MIC, keys agree", "[handshake]") {
 
 TEST_CASE("passwords given directly and user names without domain", "[handshake]") {
     Fixture f;
-    NtlmClient c(f.client_cred("bob", "hunter2"), {});
+    NtlmClient c(f.client_cred("bob", "hunter2"), local());
     NtlmServer s(f.server_cred(), f.server_params());
     const Legs l = first_two(c, s);
     s.step(l.authenticate);
@@ -115,7 +123,7 @@ TEST_CASE("passwords given directly and user names without domain", "[handshake]
 
 TEST_CASE("a wrong password fails with DEFECTIVE_CREDENTIAL", "[handshake]") {
     Fixture f;
-    NtlmClient c(f.client_cred("EXAMPLE\\alice", "not-the-password"), {});
+    NtlmClient c(f.client_cred("EXAMPLE\\alice", "not-the-password"), local());
     NtlmServer s(f.server_cred(), f.server_params());
     const Legs l = first_two(c, s);
     require_failure(s, l.authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::wrong_password);
@@ -123,7 +131,7 @@ TEST_CASE("a wrong password fails with DEFECTIVE_CREDENTIAL", "[handshake]") {
 
 TEST_CASE("an unknown user fails with DEFECTIVE_CREDENTIAL", "[handshake]") {
     Fixture f;
-    NtlmClient c(f.client_cred("EXAMPLE\\mallory", "whatever"), {});
+    NtlmClient c(f.client_cred("EXAMPLE\\mallory", "whatever"), local());
     NtlmServer s(f.server_cred(), f.server_params());
     const Legs l = first_two(c, s);
     require_failure(s, l.authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::unknown_user);
@@ -131,7 +139,7 @@ TEST_CASE("an unknown user fails with DEFECTIVE_CREDENTIAL", "[handshake]") {
 
 TEST_CASE("a zeroed MIC fails with BAD_MIC", "[handshake]") {
     Fixture f;
-    NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), local());
     NtlmServer s(f.server_cred(), f.server_params());
     Legs l = first_two(c, s);
     std::fill_n(l.authenticate.begin() + AuthenticateMessage::mic_offset, 16, 0);
@@ -140,7 +148,7 @@ TEST_CASE("a zeroed MIC fails with BAD_MIC", "[handshake]") {
 
 TEST_CASE("a tampered NT response fails", "[handshake]") {
     Fixture f;
-    NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), local());
     NtlmServer s(f.server_cred(), f.server_params());
     Legs l = first_two(c, s);
     const AuthenticateMessage parsed(l.authenticate);
@@ -160,7 +168,7 @@ TEST_CASE("channel bindings", "[handshake]") {
         cp.channel_bindings = cb1;
         ServerParams sp = f.server_params();
         sp.channel_bindings = cb1;
-        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
         NtlmServer s(f.server_cred(), sp);
         s.step(first_two(c, s).authenticate);
         CHECK(s.complete());
@@ -170,16 +178,53 @@ TEST_CASE("channel bindings", "[handshake]") {
         cp.channel_bindings = cb1;
         ServerParams sp = f.server_params();
         sp.channel_bindings = cb2;
-        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
         NtlmServer s(f.server_cred(), sp);
         require_failure(s, first_two(c, s).authenticate, GSS_S_BAD_BINDINGS, Minor::channel_bindings_mismatch);
     }
-    SECTION("bindings the client did not send fail with BAD_BINDINGS") {
+    SECTION("equal bindings make the acceptor's context channel-bound") {
+        ClientParams cp;
+        cp.channel_bindings = cb1;
+        ServerParams sp = f.server_params();
+        sp.channel_bindings = cb1;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
+        NtlmServer s(f.server_cred(), sp);
+        s.step(first_two(c, s).authenticate);
+        CHECK(s.session().channel_bound);
+    }
+    SECTION("an initiator without bindings (Z(16)) is accepted, unbound, by default") {
         ServerParams sp = f.server_params();
         sp.channel_bindings = cb2;
-        NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local());
+        NtlmServer s(f.server_cred(), sp);
+        s.step(first_two(c, s).authenticate);
+        CHECK(s.complete());
+        CHECK_FALSE(s.session().channel_bound);
+    }
+    SECTION("channel_bindings = required refuses an initiator without bindings") {
+        f.config.channel_bindings = Config::ChannelBindings::required;
+        ServerParams sp = f.server_params();
+        sp.channel_bindings = cb2;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local());
         NtlmServer s(f.server_cred(), sp);
         require_failure(s, first_two(c, s).authenticate, GSS_S_BAD_BINDINGS, Minor::channel_bindings_missing);
+    }
+    SECTION("channel_bindings = required refuses when the acceptor has no bindings to check") {
+        f.config.channel_bindings = Config::ChannelBindings::required;
+        ClientParams cp;
+        cp.channel_bindings = cb1;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
+        NtlmServer s(f.server_cred(), f.server_params());
+        require_failure(s, first_two(c, s).authenticate, GSS_S_BAD_BINDINGS, Minor::channel_bindings_missing);
+    }
+    SECTION("an acceptor without bindings ignores the initiator's and is not channel-bound") {
+        ClientParams cp;
+        cp.channel_bindings = cb1;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
+        NtlmServer s(f.server_cred(), f.server_params());
+        s.step(first_two(c, s).authenticate);
+        CHECK(s.complete());
+        CHECK_FALSE(s.session().channel_bound);
     }
 }
 
@@ -189,7 +234,8 @@ TEST_CASE("LM_COMPAT_LEVEL decides NTLMv1", "[handshake]") {
     cp.lm_compat_level = 2;
 
     SECTION("a level-3 acceptor accepts NTLMv1 with extended session security") {
-        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        f.config.lm_compat_level = 3;
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
         NtlmServer s(f.server_cred(), f.server_params());
         s.step(first_two(c, s).authenticate);
         CHECK(s.session().response == ResponseKind::ntlmv1_ess);
@@ -199,9 +245,9 @@ TEST_CASE("LM_COMPAT_LEVEL decides NTLMv1", "[handshake]") {
                          c.session().exported_session_key.view().end(),
                          s.session().exported_session_key.view().begin()));
     }
-    SECTION("a level-5 acceptor refuses NTLMv1") {
-        f.config.lm_compat_level = 5;
-        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+    SECTION("a default acceptor (level 5) refuses NTLMv1") {
+        CHECK(f.config.lm_compat_level == 5);
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
         NtlmServer s(f.server_cred(), f.server_params());
         require_failure(s, first_two(c, s).authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::ntlmv1_not_allowed);
     }
@@ -212,13 +258,13 @@ TEST_CASE("anonymous logons need allow_anonymous", "[handshake]") {
     const Name anon = Name::anonymous();
     auto cred = Credential::acquire(&anon, CredUsage::initiate, {}, f.config);
     SECTION("refused by default") {
-        NtlmClient c(cred, {});
+        NtlmClient c(cred, local());
         NtlmServer s(f.server_cred(), f.server_params());
         require_failure(s, first_two(c, s).authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::anonymous_not_allowed);
     }
     SECTION("accepted when allowed") {
         f.config.allow_anonymous = true;
-        NtlmClient c(cred, {});
+        NtlmClient c(cred, local());
         NtlmServer s(f.server_cred(), f.server_params());
         s.step(first_two(c, s).authenticate);
         CHECK(s.session().response == ResponseKind::anonymous);
@@ -228,7 +274,7 @@ TEST_CASE("anonymous logons need allow_anonymous", "[handshake]") {
 
 TEST_CASE("tokens at the wrong leg are refused", "[handshake]") {
     Fixture f;
-    NtlmClient c(f.client_cred("EXAMPLE\\alice"), {});
+    NtlmClient c(f.client_cred("EXAMPLE\\alice"), local());
     NtlmServer s(f.server_cred(), f.server_params());
     const Bytes negotiate = c.step({});
     // The acceptor expects a NEGOTIATE first, the initiator a CHALLENGE.
@@ -265,13 +311,13 @@ TEST_CASE("no credentials without a password or database entry", "[handshake]") 
 
 TEST_CASE("a failed acceptor stays failed", "[handshake]") {
     Fixture f;
-    NtlmClient bad(f.client_cred("EXAMPLE\\alice", "wrong"), {});
+    NtlmClient bad(f.client_cred("EXAMPLE\\alice", "wrong"), local());
     NtlmServer s(f.server_cred(), f.server_params());
     const Bytes negotiate = bad.step({});
     const Bytes challenge = s.step(negotiate);
     require_failure(s, bad.step(challenge), GSS_S_DEFECTIVE_CREDENTIAL, Minor::wrong_password);
     // A correct AUTHENTICATE for the same challenge is no longer accepted.
-    NtlmClient good(f.client_cred("EXAMPLE\\alice"), {});
+    NtlmClient good(f.client_cred("EXAMPLE\\alice"), local());
     good.step({});
     require_failure(s, good.step(challenge), GSS_S_FAILURE, Minor::context_failed);
 }
