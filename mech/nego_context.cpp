@@ -45,9 +45,17 @@ OM_uint32 forward(gss_ctx_id_t handle, Ours&& ours, Theirs&& theirs) {
 // Hands a sub-mechanism's failure to the caller: its minor code, and a
 // detail for gss_display_status when the code is this module's (the
 // negotiator has traced it).
+// A detail of the negotiator's own ("the acceptor sent reject") follows
+// the minor code's sentence; one from a sub-mechanism holds it already.
 OM_uint32 report(OM_uint32* minor_status, const spnego::NegoStep& s) {
     if (minor_status != nullptr) *minor_status = s.minor;
-    if (is_our_minor(s.minor) && !s.detail.empty()) remember_detail(s.minor, s.detail);
+    if (is_our_minor(s.minor) && !s.detail.empty()) {
+        const std::string_view text = minor_text(s.minor);
+        if (s.detail.find(text) == std::string::npos)
+            remember_detail(s.minor, std::string(text) + ": " + s.detail);
+        else
+            remember_detail(s.minor, s.detail);
+    }
     return s.major;
 }
 

@@ -293,6 +293,11 @@ NegoStep Negotiator::initiator_next(ByteView input) {
         SubResult r = run_sub(*resp.response_token(), completed);
         if (GSS_ERROR(r.major)) return fail(r.major, r.minor, std::string(mech_name(*m_chosen)) + ": " + r.detail);
         out_token = std::move(r.token);
+        // RFC 4178 4.2.2: accept-completed says the acceptor has what it
+        // needs; a mechanism that still has a token for it says otherwise.
+        if (neg_state == NegState::accept_completed && !out_token.empty())
+            return fail(GSS_S_DEFECTIVE_TOKEN, minor_value(Minor::spnego_unexpected_token),
+                        "accept-completed, but the mechanism still has a token for the acceptor");
     } else if (resp.response_token() && !resp.response_token()->empty()) {
         return fail(GSS_S_DEFECTIVE_TOKEN, minor_value(Minor::spnego_unexpected_token),
                     "responseToken after the mechanism finished");
