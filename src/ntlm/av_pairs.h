@@ -35,6 +35,10 @@ inline constexpr uint32_t spn_untrusted = 0x4;
 }  // namespace av_flag
 
 const char* av_id_name(uint16_t id) noexcept;
+// MsvAvNbComputerName ... MsvAvDnsTreeName: the names a server announces.
+constexpr bool is_server_name(uint16_t id) noexcept {
+    return id >= static_cast<uint16_t>(AvId::nb_computer_name) && id <= static_cast<uint16_t>(AvId::dns_tree_name);
+}
 
 class AvPairs final {
 public:

@@ -131,17 +131,9 @@ uint32_t NtlmClient::agree_flags(uint32_t server_flags) const {
 // given.
 AvPairs NtlmClient::blob_av_pairs(const AvPairs& server_info, bool send_mic) const {
     AvPairs info;
-    for (const AvPairs::Entry& e : server_info.entries()) {
-        switch (static_cast<AvId>(e.id)) {
-        case AvId::nb_computer_name:
-        case AvId::nb_domain_name:
-        case AvId::dns_computer_name:
-        case AvId::dns_domain_name:
-        case AvId::dns_tree_name:
-        case AvId::timestamp: info.set(static_cast<AvId>(e.id), e.value); break;
-        default: break;
-        }
-    }
+    for (const AvPairs::Entry& e : server_info.entries())
+        if (is_server_name(e.id) || e.id == static_cast<uint16_t>(AvId::timestamp))
+            info.set(static_cast<AvId>(e.id), e.value);
     // MS-NLMP 3.1.5.1.2: with an MsvAvTimestamp from the server the client
     // sends a MIC and says so in MsvAvFlags.
     if (send_mic) info.set_flags(av_flag::mic_present);

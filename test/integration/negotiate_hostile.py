@@ -11,6 +11,9 @@ import os
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from wire import read_tlv, tlv  # noqa: E402
+
 DOMAIN = "TESTDOM"
 USER = "alice"
 PASSWORD = "Passw0rd-for-alice"
@@ -32,30 +35,6 @@ def fail(why):
 
 
 # --- a little DER, enough to take SPNEGO tokens apart and put them back ---
-
-def read_tlv(data, pos):
-    """(tag, value_start, value_end) of the TLV at pos (definite lengths)."""
-    tag = data[pos]
-    first = data[pos + 1]
-    pos += 2
-    if first < 0x80:
-        length = first
-    else:
-        n = first & 0x7F
-        length = int.from_bytes(data[pos:pos + n], "big")
-        pos += n
-    return tag, pos, pos + length
-
-
-def tlv(tag, value):
-    n = len(value)
-    if n < 0x80:
-        head = bytes([tag, n])
-    else:
-        size = (n.bit_length() + 7) // 8
-        head = bytes([tag, 0x80 | size]) + n.to_bytes(size, "big")
-    return head + value
-
 
 def fields(data, start, end):
     """The TLVs between start and end, as (tag, full_bytes, value_bytes)."""
