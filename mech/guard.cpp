@@ -17,7 +17,7 @@ namespace {
 // remembering one can never fail.
 struct Detail {
     OM_uint32 minor = 0;
-    char text[256] = {};
+    char text[1024] = {};
 };
 thread_local std::array<Detail, 8> t_details;
 thread_local size_t t_next_detail = 0;

@@ -6,6 +6,7 @@
 #include "mech/oids.h"
 #include "util/config.h"
 #include "util/trace.h"
+#include "util/utf16.h"
 
 #include <arpa/inet.h>
 #include <krb5/krb5.h>
@@ -274,6 +275,20 @@ private:
     OM_uint32 m_flags = 0;
 };
 
+// ntlm_targets: "service@host", either part "*", compared without case.
+bool ntlm_target_allowed(const ntlm::Name& target, const std::vector<std::string>& allowed) {
+    if (target.kind() != ntlm::NameKind::hostbased_service) return false;
+    for (const std::string& entry : allowed) {
+        const size_t at = entry.find('@');
+        const std::string_view service = std::string_view(entry).substr(0, at);
+        const std::string_view host = std::string_view(entry).substr(at + 1);
+        if ((service == "*" || iequals_ascii(service, target.service())) &&
+            (host == "*" || iequals_ascii(host, target.host())))
+            return true;
+    }
+    return false;
+}
+
 // "HTTP@127.0.0.1", "host/[::1]@REALM": whether the host part is an
 // address literal. Windows uses NTLM for such targets: no SPN names an
 // address.
@@ -460,6 +475,14 @@ bool NegoFactory::ntlm_usable(std::string& why) {
             return false;
         }
         m_default_ntlm.reset(cred_of(c));
+    }
+    const auto& allowed = current_config()->ntlm_targets;
+    if (m_initiator && !allowed.empty()) {
+        const std::unique_ptr<NameHandle> n = m_target ? ntlm_name_of(*m_target) : nullptr;
+        if (!n || !ntlm_target_allowed(n->name, allowed)) {
+            why = "the target " + (n ? n->name.display() : std::string("(none)")) + " is not in ntlm_targets";
+            return false;
+        }
     }
     if (m_initiator && m_target && m_ntlm_target == GSS_C_NO_NAME) {
         // A target NTLM cannot parse (a Kerberos principal) is simply not

@@ -189,9 +189,13 @@ NegoStep Negotiator::initiator_first() {
     const std::vector<Mech> usable = m_factory.usable(left_out);
     for (const std::string& why : left_out)
         if (trace_enabled()) trace(trace_component, "initiator leaves out " + why);
-    if (usable.empty())
+    if (usable.empty()) {
+        // Each mechanism's own reason, "Kerberos: ...; NTLM: ...".
+        std::string why;
+        for (const std::string& reason : left_out) why += (why.empty() ? "" : "; ") + reason;
         return fail(GSS_S_NO_CRED, minor_value(Minor::spnego_no_usable_mech),
-                    left_out.empty() ? std::string("no mechanism enabled") : left_out.front());
+                    why.empty() ? std::string("no mechanism enabled") : why);
+    }
 
     // RFC 4178 3: the initiator's first token carries an optimistic token
     // of its preferred mechanism. A mechanism whose first step fails with a

@@ -200,6 +200,15 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
         });
         if (!domains) return "local_domains must list domain names, each once, not " + quoted(value);
         cfg.local_domains = std::move(*domains);
+    } else if (iequals_ascii(key, "ntlm_targets")) {
+        auto targets = parse_word_list<std::string>(value, [](std::string_view word) -> std::optional<std::string> {
+            const size_t at = word.find('@');
+            if (at == 0 || at == std::string_view::npos || at + 1 == word.size() || word.find('@', at + 1) != std::string_view::npos)
+                return std::nullopt;
+            return std::string(word);
+        });
+        if (!targets) return "ntlm_targets must list service@host names (either part may be *), not " + quoted(value);
+        cfg.ntlm_targets = std::move(*targets);
     } else if (iequals_ascii(key, "local_name_map")) {
         auto rule = parse_name_rule(value);
         if (!rule)

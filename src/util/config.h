@@ -32,6 +32,9 @@
 //                                                      required: it refuses such an initiator)
 //   local_domains                             ""       (domains whose users map to local accounts;
 //                                                      empty: the domains the acceptor announces)
+//   ntlm_targets                              ""       (Negotiate initiators use NTLM only for these
+//                                                      "service@host" targets, "*" for any service or
+//                                                      host; empty: for every target)
 //   local_name_map                            none     (repeatable "PATTERN LOCAL": DOMAIN\user or
 //                                                      user@dns.domain, user "*" for any; LOCAL an
 //                                                      account, "*" for the user part)
@@ -77,6 +80,9 @@ struct Config {
     // to local accounts; empty: the NetBIOS and DNS domain the acceptor
     // announces, and winbind's own domain.
     std::vector<std::string> local_domains;
+    // Host-based targets ("service@host", either part "*") for which a
+    // Negotiate initiator may fall back to NTLM; empty: any target.
+    std::vector<std::string> ntlm_targets;
     // local_name_map rules, in the order the file gives them.
     struct NameRule {
         std::string domain;  // NetBIOS or DNS domain, as written

@@ -22,6 +22,7 @@ NTLM_OID = "1.3.6.1.4.1.311.2.2.10"
 GSS_S_BAD_MECH = 1 << 16
 GSS_S_DEFECTIVE_TOKEN = 9 << 16
 GSS_S_BAD_MIC = 6 << 16
+GSS_S_NO_CRED = 7 << 16
 
 
 def skip(why):
@@ -235,6 +236,36 @@ def main():
             _, a = pair()
             a.step(t1[:cut])
         expect("leg 1 cut to %d bytes" % cut, GSS_S_DEFECTIVE_TOKEN, truncated_init)
+
+    # ntlm_targets: NTLM only for the targets it lists.
+    config = os.path.join(tmp, "ntlm-targets.conf")
+    with open(config, "w") as f:
+        f.write("ntlm_targets = HTTP@legacy.example *@elsewhere.example\n")
+    os.environ["GSS_NEGOTIATE_CONFIG"] = config
+
+    def not_listed():
+        i, _ = pair()
+        i.step()
+    try:
+        not_listed()
+        failures.append("ntlm_targets: NTLM used for a target it does not list")
+    except gssapi.raw.misc.GSSError as e:
+        if e.maj_code != GSS_S_NO_CRED or "is not in ntlm_targets" not in str(e):
+            failures.append("ntlm_targets: major 0x%x (%s)" % (e.maj_code, e))
+        else:
+            print("ok: ntlm_targets leaves NTLM out for host@localhost: %s" % str(e).splitlines()[0])
+    # Another file: the module looks at one options file at most once a second.
+    config = os.path.join(tmp, "ntlm-targets-2.conf")
+    with open(config, "w") as f:
+        f.write("ntlm_targets = HTTP@legacy.example host@*\n")
+    os.environ["GSS_NEGOTIATE_CONFIG"] = config
+    i, a = pair()
+    a.step(i.step(a.step(i.step())))
+    if not a.complete:
+        failures.append("ntlm_targets: host@* does not let host@localhost use NTLM")
+    else:
+        print("ok: ntlm_targets host@* lets host@localhost use NTLM")
+    del os.environ["GSS_NEGOTIATE_CONFIG"]
 
     if failures:
         for f in failures:

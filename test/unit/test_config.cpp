@@ -210,6 +210,8 @@ TEST_CASE("the attack-hardening options: defaults and every form", "[config]") {
     CHECK(cfg.local_name_map[1].domain == "partner.example");
     CHECK(cfg.local_name_map[1].user == "bob");
     CHECK(cfg.local_name_map[1].local == "robert");
+    cfg.apply_file_text("ntlm_targets = HTTP@legacy.example, *@files.example host@*\n");
+    CHECK(cfg.ntlm_targets == std::vector<std::string>{"HTTP@legacy.example", "*@files.example", "host@*"});
     cfg.apply_file_text("channel_bindings = optional\n");
     CHECK(cfg.channel_bindings == CB::optional);
 }
@@ -220,6 +222,10 @@ TEST_CASE("bad attack-hardening values name the line", "[config]") {
     check_bad_config("dummy_signature = sometimes\n", "dummy_signature");
     check_bad_config("channel_bindings = yes\n", "channel_bindings");
     check_bad_config("local_domains = CORP CORP\n", "local_domains");
+    check_bad_config("ntlm_targets = legacy.example\n", "ntlm_targets");
+    check_bad_config("ntlm_targets = @legacy.example\n", "ntlm_targets");
+    check_bad_config("ntlm_targets = HTTP@\n", "ntlm_targets");
+    check_bad_config("ntlm_targets = HTTP@a@b\n", "ntlm_targets");
     check_bad_config("local_name_map = PARTNER\\bob\n", "local_name_map");
     check_bad_config("local_name_map = bob robert\n", "local_name_map");
     check_bad_config("local_name_map = \\bob robert\n", "local_name_map");
