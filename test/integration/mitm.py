@@ -344,9 +344,9 @@ def protect_dummy(raw, ctx, acceptor):
     dummy = bytes([1, 0, 0, 0]) + bytes(12)
     r = acceptor.call(cmd="verify_mic", message=b"pay the attacker".hex(), token=dummy.hex())
     if r.get("result") == "refused":
-        return {"protection": "verify_mic of a dummy signature: %s: %s" % (r["major"], r["text"]),
+        return {"protection": "verify_mic refuses the dummy signature: " + r["major"],
                 "protection_major": r["major"], "protection_text": r["text"]}
-    return {"protection": "verify_mic accepted a dummy signature", "protection_major": "COMPLETE"}
+    return {"protection": "verify_mic accepts the dummy signature", "protection_major": "COMPLETE"}
 
 
 def refused_dummy(o):
@@ -591,7 +591,7 @@ def worker_main(kerberos):
             except raw.misc.GSSError as e:
                 outcome = {"result": "harness", "detail": "a call outside the attack failed: " + str(e)}
             except (AssertionError, KeyError, IndexError, ValueError, TypeError) as e:
-                outcome = {"result": "harness", "detail": "the rewrite does not apply: %r" % e}
+                outcome = {"result": "harness", "detail": "the rewrite does not apply: %s" % (e or repr(e))}
             results.append({"row": row.name, "mode": mode, "outcome": outcome})
     acceptor.close()
     print(json.dumps(results))
@@ -629,6 +629,52 @@ def run_column(mech_file, workdir, column, kerberos):
     return {(r["row"], r["mode"]): r["outcome"] for r in json.loads(proc.stdout)}
 
 
+def cell(o):
+    """An outcome in a few words, for the table."""
+    if o is None:
+        return "(not run)"
+    if o.get("result") == "refused":
+        return "%s (%s, leg %d)" % (o["major"], o["side"], o["leg"] + 1)
+    if o.get("result") == "established":
+        words = "**completes**"
+        if o.get("acceptor_flags", 0) & GSS_C_CHANNEL_BOUND_FLAG:
+            words += ", channel-bound"
+        if o.get("protection"):
+            words += "; " + o["protection"]
+        return words
+    if o.get("result") == "harness":
+        return "n/a (%s)" % o["detail"].replace("the rewrite does not apply: ", "")
+    return o.get("result", "?")
+
+
+def minor_words(o):
+    """The minor status text as far as its first detail."""
+    text = o.get("text", "")
+    if text.startswith("NTLM: "):
+        text = text[len("NTLM: "):]
+    return text
+
+
+def markdown_table(kerberos, ours, reference):
+    head = ["| attack | ours, NTLM | ours, Negotiate | gss-ntlmssp | MIT SPNEGO over gss-ntlmssp |",
+            "|---|---|---|---|---|"]
+    texts = []
+    for row in rows(kerberos):
+        cells = []
+        for results in (ours, reference):
+            for mode in ("ntlm", "negotiate"):
+                cells.append(cell(results.get((row.name, mode))) if results is not None and mode in row.modes
+                             else "" if mode not in row.modes else "(not run)")
+        head.append("| %s | %s |" % (row.name, " | ".join(cells)))
+        o = ours.get((row.name, row.modes[0]))
+        if o.get("result") == "refused":
+            texts.append("- %s: %s" % (row.name, minor_words(o)))
+        elif o.get("result") == "established" and row.name != CLEAN:
+            texts.append("- %s: %s" % (row.name, row.expected(row.modes[0]).words()))
+    return "\n".join(head) + "\n\nOur minor status texts (raw NTLM; Negotiate prefixes \"NTLM: \"):\n\n" + \
+        "\n".join(texts) + "\n"
+
+
 def main():
     kerberos = "--kerberos" in sys.argv
     markdown = sys.argv[sys.argv.index("--markdown") + 1] if "--markdown" in sys.argv else None
@@ -659,18 +705,14 @@ def main():
             if results is not None and results[(CLEAN, mode)].get("result") != "established":
                 failures.append("[%s] the %s column's clean exchange failed: %s" % (
                     mode, column, describe(results[(CLEAN, mode)])))
-    table = ["| attack | mode | ours | gss-ntlmssp (Negotiate: under MIT's SPNEGO) |", "|---|---|---|---|"]
     for row in rows(kerberos):
         for mode in row.modes:
             got = ours[(row.name, mode)]
             why = row.expected(mode).check(got)
             print("%s: [%s] %s\n    ours:      %s" % ("ok" if why is None else "FAIL", mode, row.name, describe(got)))
-            ref_words = describe(reference[(row.name, mode)]) if reference is not None else "(not run)"
-            print("    reference: %s" % ref_words)
+            print("    reference: %s" % (describe(reference[(row.name, mode)]) if reference is not None else "(not run)"))
             if why is not None:
                 failures.append("[%s] %s: %s" % (mode, row.name, why))
-            table.append("| %s | %s | %s | %s |" % (row.name, "NTLM" if mode == "ntlm" else "Negotiate",
-                                                    describe(got), ref_words))
     trace = os.path.join(workdir, "ours.trace")
     if os.path.exists(trace):
         with open(trace, encoding="utf-8", errors="replace") as f:
@@ -678,7 +720,7 @@ def main():
                 failures.append("the trace holds the password")
     if markdown:
         with open(markdown, "w") as f:
-            f.write("\n".join(table) + "\n")
+            f.write(markdown_table(kerberos, ours, reference))
     if failures:
         for f in failures:
             print("FAIL: " + f)
