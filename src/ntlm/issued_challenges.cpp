@@ -15,31 +15,34 @@ uint64_t IssuedChallenges::key_of(const Challenge8& challenge) noexcept {
     return key;
 }
 
-void IssuedChallenges::drop_expired(Clock::time_point now) {
-    std::erase_if(m_entries, [now](const auto& entry) { return entry.second.expires <= now; });
-}
-
 void IssuedChallenges::remember(const Challenge8& challenge, const std::optional<Name>& service,
                                 Clock::time_point expires) {
-    const std::lock_guard lock(m_mutex);
+    const uint64_t key = key_of(challenge);
+    Shard& shard = shard_of(key);
+    const std::lock_guard lock(shard.mutex);
     // Contexts that are never deleted leave their entry behind until it
-    // expires: sweep whenever the table has doubled since the last sweep.
-    if (m_entries.size() >= m_sweep_at) {
-        drop_expired(Clock::now());
-        m_sweep_at = std::max<size_t>(64, m_entries.size() * 2);
+    // expires: sweep whenever the part has doubled since its last sweep.
+    if (shard.entries.size() >= shard.sweep_at) {
+        const auto now = Clock::now();
+        std::erase_if(shard.entries, [now](const auto& entry) { return entry.second.expires <= now; });
+        shard.sweep_at = std::max<size_t>(64, shard.entries.size() * 2);
     }
-    m_entries.insert_or_assign(key_of(challenge), Entry{expires, service});
+    shard.entries.insert_or_assign(key, Entry{expires, service});
 }
 
 void IssuedChallenges::forget(const Challenge8& challenge) noexcept {
-    const std::lock_guard lock(m_mutex);
-    m_entries.erase(key_of(challenge));
+    const uint64_t key = key_of(challenge);
+    Shard& shard = shard_of(key);
+    const std::lock_guard lock(shard.mutex);
+    shard.entries.erase(key);
 }
 
 bool IssuedChallenges::issued(const Challenge8& challenge, std::optional<Name>& service) {
-    const std::lock_guard lock(m_mutex);
-    const auto it = m_entries.find(key_of(challenge));
-    if (it == m_entries.end() || it->second.expires <= Clock::now()) return false;
+    const uint64_t key = key_of(challenge);
+    Shard& shard = shard_of(key);
+    const std::lock_guard lock(shard.mutex);
+    const auto it = shard.entries.find(key);
+    if (it == shard.entries.end() || it->second.expires <= Clock::now()) return false;
     service = it->second.service;
     return true;
 }
@@ -61,8 +64,12 @@ bool IssuedChallenges::reaches(const Name& target, const std::optional<Name>& se
 }
 
 size_t IssuedChallenges::size_for_tests() {
-    const std::lock_guard lock(m_mutex);
-    return m_entries.size();
+    size_t n = 0;
+    for (Shard& shard : m_shards) {
+        const std::lock_guard lock(shard.mutex);
+        n += shard.entries.size();
+    }
+    return n;
 }
 
 }  // namespace gssneg::ntlm

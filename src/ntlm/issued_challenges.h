@@ -14,6 +14,7 @@
 #include "util/config.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -51,13 +52,20 @@ private:
         Clock::time_point expires;
         std::optional<Name> service;
     };
+    // Acceptors on many threads each add and remove an entry per
+    // handshake: the table is split by the challenge's (random) low bits,
+    // each part with its own lock on its own cache line.
+    struct alignas(64) Shard {
+        std::mutex mutex;
+        std::unordered_map<uint64_t, Entry> entries;
+        size_t sweep_at = 64;
+    };
+    static constexpr size_t shard_count = 16;
 
     static uint64_t key_of(const Challenge8& challenge) noexcept;
-    void drop_expired(Clock::time_point now);
+    Shard& shard_of(uint64_t key) noexcept { return m_shards[key % shard_count]; }
 
-    std::mutex m_mutex;
-    std::unordered_map<uint64_t, Entry> m_entries;
-    size_t m_sweep_at = 64;
+    std::array<Shard, shard_count> m_shards;
 };
 
 }  // namespace gssneg::ntlm

@@ -3,6 +3,7 @@
 #include "ntlm/authenticate_message.h"
 #include "ntlm/client.h"
 #include "ntlm/flags.h"
+#include "ntlm/issued_challenges.h"
 #include "ntlm/server.h"
 #include "util/errors.h"
 
@@ -320,4 +321,86 @@ TEST_CASE("a failed acceptor stays failed", "[handshake]") {
     NtlmClient good(f.client_cred("EXAMPLE\\alice"), local());
     good.step({});
     require_failure(s, good.step(challenge), GSS_S_FAILURE, Minor::context_failed);
+}
+
+TEST_CASE("issued challenges: remembered until answered or expired", "[handshake][reflection]") {
+    using Clock = IssuedChallenges::Clock;
+    IssuedChallenges& issued = IssuedChallenges::process();
+    const Challenge8 a{1, 2, 3, 4, 5, 6, 7, 8};
+    const Challenge8 b{8, 7, 6, 5, 4, 3, 2, 1};
+    std::optional<Name> service;
+    CHECK_FALSE(issued.issued(a, service));
+    issued.remember(a, Name::hostbased("HTTP@web.example"), Clock::now() + std::chrono::seconds(60));
+    issued.remember(b, std::nullopt, Clock::now() - std::chrono::seconds(1));
+    REQUIRE(issued.issued(a, service));
+    REQUIRE(service);
+    CHECK(service->display() == "HTTP@web.example");
+    CHECK_FALSE(issued.issued(b, service));  // expired
+    issued.forget(a);
+    issued.forget(b);
+    CHECK_FALSE(issued.issued(a, service));
+}
+
+TEST_CASE("issued challenges: entries of contexts never deleted are swept once expired", "[handshake][reflection]") {
+    using Clock = IssuedChallenges::Clock;
+    IssuedChallenges& issued = IssuedChallenges::process();
+    const size_t before = issued.size_for_tests();
+    for (uint32_t i = 0; i < 5000; ++i) {
+        const Challenge8 c{0xee, 0xee, 0xee, 0xee, static_cast<uint8_t>(i >> 24), static_cast<uint8_t>(i >> 16),
+                           static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+        issued.remember(c, std::nullopt, Clock::now() - std::chrono::seconds(1));
+    }
+    // Each part sweeps when it has doubled: far fewer than 5000 remain.
+    CHECK(issued.size_for_tests() < before + 5000 / 2);
+}
+
+TEST_CASE("issued challenges: which targets reach the acceptor that issued one", "[handshake][reflection]") {
+    Config cfg;
+    cfg.dns_computer = "server.corp.example";
+    cfg.netbios_computer = "SERVER";
+    const auto reaches = [&](const char* target, std::optional<Name> service) {
+        return IssuedChallenges::reaches(Name::hostbased(target), service, cfg);
+    };
+    // An acceptor that takes any service: this host only.
+    for (const char* local : {"host@localhost", "HTTP@LOCALHOST.", "host@127.0.0.1", "host@::1", "host",
+                              "cifs@server.corp.example", "cifs@SERVER", "cifs@server"})
+        CHECK(reaches(local, std::nullopt));
+    for (const char* other : {"host@attacker.example", "host@server.corp.example.attacker", "host@localhost2"})
+        CHECK_FALSE(reaches(other, std::nullopt));
+    // A named acceptor: its own service and host.
+    CHECK(reaches("HTTP@web.example", Name::hostbased("http@WEB.example")));
+    CHECK_FALSE(reaches("HTTP@other.example", Name::hostbased("HTTP@web.example")));
+    CHECK_FALSE(reaches("cifs@web.example", Name::hostbased("HTTP@web.example")));
+    CHECK(reaches("HTTP@anything.example", Name::hostbased("HTTP")));
+    // A user name is no target of a service.
+    CHECK_FALSE(IssuedChallenges::reaches(Name::user("EXAMPLE\\alice"), std::nullopt, cfg));
+}
+
+TEST_CASE("a CHALLENGE of this process's acceptor reaches only an initiator aiming at it", "[handshake][reflection]") {
+    Fixture f;
+    SECTION("a target elsewhere: refused as reflected") {
+        ClientParams cp;
+        cp.target = Name::hostbased("host@attacker.example");
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        NtlmServer s(f.server_cred(), f.server_params());
+        const Bytes challenge = s.step(c.step({}));
+        try {
+            c.step(challenge);
+            FAIL("the initiator answered a reflected CHALLENGE");
+        } catch (const GssError& e) {
+            CHECK(e.major() == GSS_S_DEFECTIVE_TOKEN);
+            CHECK(e.minor() == minor_value(Minor::server_challenge_reflected));
+        }
+    }
+    SECTION("after the acceptor is gone, its challenge is no longer known") {
+        ClientParams cp;
+        cp.target = Name::hostbased("host@attacker.example");
+        NtlmClient c(f.client_cred("EXAMPLE\\alice"), cp);
+        Bytes challenge;
+        {
+            NtlmServer s(f.server_cred(), f.server_params());
+            challenge = s.step(c.step({}));
+        }
+        CHECK_FALSE(c.step(challenge).empty());
+    }
 }
