@@ -655,9 +655,9 @@ def minor_words(o):
     return text
 
 
-def markdown_table(kerberos, ours, reference):
-    head = ["| attack | ours, NTLM | ours, Negotiate | gss-ntlmssp | MIT SPNEGO over gss-ntlmssp |",
-            "|---|---|---|---|---|"]
+def markdown_table(kerberos, ours, reference, mit_over_ours):
+    head = ["| attack | ours, NTLM | ours, Negotiate | gss-ntlmssp | MIT SPNEGO over gss-ntlmssp |"
+            " MIT SPNEGO over our NTLM |", "|---|---|---|---|---|---|"]
     texts = []
     for row in rows(kerberos):
         cells = []
@@ -665,6 +665,8 @@ def markdown_table(kerberos, ours, reference):
             for mode in ("ntlm", "negotiate"):
                 cells.append(cell(results.get((row.name, mode))) if results is not None and mode in row.modes
                              else "" if mode not in row.modes else "(not run)")
+        cells.append(cell(mit_over_ours.get((row.name, "negotiate"))) if mit_over_ours is not None and
+                     "negotiate" in row.modes else "")
         head.append("| %s | %s |" % (row.name, " | ".join(cells)))
         o = ours.get((row.name, row.modes[0]))
         if o.get("result") == "refused":
@@ -690,6 +692,11 @@ def main():
     with open(os.path.join(workdir, "users"), "w") as f:
         f.write("%s:%s:%s\n" % (DOMAIN, USER, PASSWORD))
     ours = run_column(ours_mech, workdir, "ours", kerberos)
+    # MIT's SPNEGO over our NTLM (the mech file without the interposer).
+    mit_over_ours = None
+    ours_ntlm_mech = os.environ.get("GSSNEG_BUILD_MECH_NTLM")
+    if ours_ntlm_mech and os.path.exists(ours_ntlm_mech):
+        mit_over_ours = run_column(ours_ntlm_mech, workdir, "mit-over-ours", kerberos)
     reference = None
     if ref_mech and os.path.exists(ref_mech):
         reference = run_column(ref_mech, workdir, "reference", kerberos)
@@ -713,6 +720,15 @@ def main():
             print("    reference: %s" % (describe(reference[(row.name, mode)]) if reference is not None else "(not run)"))
             if why is not None:
                 failures.append("[%s] %s: %s" % (mode, row.name, why))
+            if mode == "negotiate" and mit_over_ours is not None:
+                mit = mit_over_ours[(row.name, mode)]
+                print("    MIT's SPNEGO over ours: %s" % describe(mit))
+                # Where our NTLM refused beneath our Negotiate, it refuses
+                # beneath MIT's SPNEGO too, with the same status.
+                if got.get("result") == "refused" and got["text"].startswith("NTLM: "):
+                    if mit.get("result") != "refused" or mit["major"] != got["major"]:
+                        failures.append("[MIT's SPNEGO over our NTLM] %s: %s, not %s" % (
+                            row.name, describe(mit), got["major"]))
     trace = os.path.join(workdir, "ours.trace")
     if os.path.exists(trace):
         with open(trace, encoding="utf-8", errors="replace") as f:
@@ -720,7 +736,7 @@ def main():
                 failures.append("the trace holds the password")
     if markdown:
         with open(markdown, "w") as f:
-            f.write(markdown_table(kerberos, ours, reference))
+            f.write(markdown_table(kerberos, ours, reference, mit_over_ours))
     if failures:
         for f in failures:
             print("FAIL: " + f)
