@@ -82,14 +82,9 @@ Bytes NtlmServer::make_challenge(ByteView negotiate_token) {
 
     // A domain backend announces the domain's names, unless the options
     // file names the domain itself.
-    DomainNames names{cfg.netbios_domain, cfg.dns_domain, cfg.netbios_computer};
-    if (!cfg.domain_names_set) {
-        if (auto domain = m_cred->logon().domain_names()) {
-            names.netbios_domain = std::move(domain->netbios_domain);
-            names.dns_domain = std::move(domain->dns_domain);
-            if (!domain->netbios_computer.empty()) names.netbios_computer = std::move(domain->netbios_computer);
-        }
-    }
+    const DomainNames names =
+        announced_domain_names(cfg, cfg.domain_names_set ? std::nullopt : m_cred->logon().domain_names());
+    m_announced_domain = names.netbios_domain;
     AvPairs info;
     info.set_string(AvId::nb_domain_name, names.netbios_domain);
     info.set_string(AvId::nb_computer_name, names.netbios_computer);
@@ -153,7 +148,7 @@ void NtlmServer::verify_authenticate(ByteView authenticate_token) {
                            "NT response of " + std::to_string(f.nt_response.size()) + " bytes");
         }
         const LogonRequest request{f.user, f.domain, f.workstation, m_server_challenge, f.lm_response,
-                                   f.nt_response, kind, flags};
+                                   f.nt_response, kind, flags, m_announced_domain};
         LogonResult result = m_cred->logon().logon(request);
         session_base_key = result.session_base_key;
         if (kind == ResponseKind::ntlmv1 && (flags & (flag::lm_key | flag::request_non_nt_session_key)) != 0) {

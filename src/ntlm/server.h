@@ -10,6 +10,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace gssneg::ntlm {
 
@@ -42,6 +43,7 @@ private:
     uint32_t m_challenge_flags = 0;
     Bytes m_negotiate;
     Bytes m_challenge;
+    std::string m_announced_domain;  // the CHALLENGE's MsvAvNbDomainName
     SessionInfo m_session;
 };
 
