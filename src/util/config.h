@@ -30,7 +30,8 @@
 //                                                      initiator that sent none, as MIT krb5 does;
 //                                                      required: it refuses such an initiator)
 //   local_domains                             ""       (domains whose users map to local accounts;
-//                                                      empty: the domains the acceptor announces)
+//                                                      empty: the domains the acceptor announces
+//                                                      and winbind's own)
 //   local_name_map                            none     (repeatable "PATTERN LOCAL": DOMAIN\user or
 //                                                      user@dns.domain, user "*" for any; LOCAL an
 //                                                      account, "*" for the user part)
