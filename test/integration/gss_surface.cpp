@@ -17,6 +17,7 @@ extern "C" {
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -39,6 +40,8 @@ gss_OID_desc ma_wrap = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x14")};
 gss_OID_desc ma_replay_det = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x16")};
 gss_OID_desc ma_oos_det = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x17")};
 gss_OID_desc ma_ctx_trans = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x1b")};
+
+gss_OID_desc spnego_oid = {6, const_cast<char*>("\x2b\x06\x01\x05\x05\x02")};
 
 std::string minor_text(OM_uint32 minor, gss_OID mech = &ntlm_oid) {
     OM_uint32 min = 0, ctx = 0;
@@ -529,6 +532,26 @@ TEST_CASE("the trace shows every leg and no secret", "[surface][trace]") {
 
 namespace {
 
+// Sets environment variables for one test case and puts them back.
+struct ScopedEnv {
+    explicit ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
+        for (const auto& [name, value] : vars) {
+            const char* old = std::getenv(name);
+            saved.push_back({name, old != nullptr ? std::optional<std::string>(old) : std::nullopt});
+            setenv(name, value, 1);
+        }
+    }
+    ~ScopedEnv() {
+        for (const auto& [name, value] : saved) {
+            if (value)
+                setenv(name.c_str(), value->c_str(), 1);
+            else
+                unsetenv(name.c_str());
+        }
+    }
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+};
+
 // A logon of who, with its password from the user file, through mech (NTLM
 // or Negotiate); the acceptor's source name.
 gss_name_t logon_as(const std::string& who, gss_OID mech) {
@@ -606,7 +629,9 @@ struct LocalAnswers {
     std::string attribute;
 };
 
-void check_maps_to_root(gss_name_t name) {
+// krb5 names have no local-login-user attribute (MIT's krb5 mechanism
+// answers GSS_S_UNAVAILABLE); NTLM names answer with their local account.
+void check_maps_to_root(gss_name_t name, bool ntlm = true) {
     const LocalAnswers a(name);
     CHECK(a.localname_major == GSS_S_COMPLETE);
     CHECK(a.localname == "root");
@@ -616,8 +641,8 @@ void check_maps_to_root(gss_name_t name) {
     CHECK(a.alice_ok == 0);
     CHECK(a.authorize_root_major == GSS_S_COMPLETE);
     CHECK(a.authorize_alice_major == GSS_S_UNAUTHORIZED);
-    CHECK(a.attribute_major == GSS_S_COMPLETE);
-    CHECK(a.attribute == "root");
+    CHECK(a.attribute_major == (ntlm ? GSS_S_COMPLETE : GSS_S_UNAVAILABLE));
+    CHECK(a.attribute == (ntlm ? "root" : ""));
 }
 
 // What MIT's mechglue reports for a krb5 principal no rule maps.
@@ -665,4 +690,39 @@ void check_logons(gss_OID mech) {
 TEST_CASE("source names map to local accounts only in the acceptor's domains (NTLM)", "[surface][local_name]") {
     env();
     check_logons(&ntlm_oid);
+}
+
+TEST_CASE("source names map to local accounts only in the acceptor's domains (Negotiate)",
+          "[surface][local_name]") {
+    env();
+    // Negotiate over NTLM only; krb5 finds no credentials at all.
+    const ScopedEnv scoped{{"GSS_NEGOTIATE_MECHS", "ntlm"},
+                           {"KRB5CCNAME", "FILE:/nonexistent/gssneg-ccache"},
+                           {"KRB5_CLIENT_KTNAME", "FILE:/nonexistent/gssneg-client.keytab"},
+                           {"KRB5_KTNAME", "FILE:/nonexistent/gssneg.keytab"}};
+    check_logons(&spnego_oid);
+}
+
+// Run by test/kdc (negotiate-kerberos-local-name) under with-kdc.sh
+// --kinit alice: a Kerberos source name from Negotiate is the krb5
+// mechanism's to map, through the mechglue. A krb5.conf including the
+// harness's maps alice to root (auth_to_local), so that krb5_kuserok has a
+// local account to say yes to.
+TEST_CASE("Kerberos source names from Negotiate map as the krb5 mechanism says", "[.kerberos]") {
+    env();
+    const char* harness_config = std::getenv("KRB5_CONFIG");
+    const char* realm = std::getenv("GSSNEG_REALM");
+    REQUIRE(harness_config != nullptr);
+    REQUIRE(realm != nullptr);
+    const std::string krb5_config = temp_file(std::string("include ") + harness_config +
+                                              "\n[realms]\n    " + realm + " = {\n" +
+                                              "        auth_to_local = RULE:[1:$1@$0](^alice@.*$)s/.*/root/\n" +
+                                              "        auth_to_local = DEFAULT\n    }\n");
+    {
+        const ScopedEnv scoped{{"KRB5_CONFIG", krb5_config.c_str()}};
+        Name alice(logon_as("alice", &spnego_oid));
+        CHECK(display(alice.name) == std::string("alice@") + realm);
+        check_maps_to_root(alice.name, false);
+    }
+    std::remove(krb5_config.c_str());
 }
