@@ -353,6 +353,34 @@ GSSNEG_EXPORT OM_uint32 gssi_localname(OM_uint32* minor_status, const gss_name_t
     });
 }
 
+// gss_userok and gss_authorize_localname on a Negotiate name: the krb5
+// mechanism decides for a Kerberos name (krb5_kuserok, through the
+// mechglue), this module's NTLM for an NTLM name. Anything but
+// GSS_S_UNAVAILABLE keeps the mechglue from comparing the names itself.
+GSSNEG_EXPORT OM_uint32 gssi_authorize_localname(OM_uint32* minor_status, const gss_name_t name,
+                                                 gss_const_buffer_t local_user, gss_const_OID user_name_type) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (local_user == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+        NegoNameHandle* n = nego_name_of(name);
+        if (n->krb5) {
+            const krb5::MechglueTable* t = krb5::mechglue();
+            gss_buffer_desc user{local_user->length, local_user->value};
+            krb5::MechName user_name;
+            const gss_OID type =
+                user_name_type != GSS_C_NO_OID ? const_cast<gss_OID>(user_name_type) : &oid::nt_user_name;
+            const OM_uint32 major = t->import_name(minor_status, &user, type, user_name.out());
+            if (GSS_ERROR(major)) return major;
+            return t->authorize_localname(minor_status, n->krb5.get(), user_name.get());
+        }
+        if (n->ntlm) {
+            const NameHandle tmp(*n->ntlm);
+            return gssspi_authorize_localname(minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&tmp)),
+                                              local_user, user_name_type);
+        }
+        throw GssError(GSS_S_UNAUTHORIZED, Minor::no_local_account, "the name is not a mechanism name");
+    });
+}
+
 // RFC 6680 name attributes: those of the Kerberos name (the PAC's
 // urn:mspac:* attributes, for instance), through the krb5 mechanism; an
 // NTLM name answers with this module's NTLM (a domain logon's SIDs and

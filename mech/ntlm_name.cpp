@@ -2,15 +2,19 @@
 
 #include "mech/guard.h"
 #include "mech/handles.h"
+#include "mech/ntlm_entry.h"
 #include "mech/oids.h"
+#include "ntlm/local_name.h"
+#include "ntlm/winbind_logon.h"
 #include "util/bytes.h"
-#include "util/utf16.h"
+#include "util/config.h"
 
 #include <pwd.h>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <unistd.h>
 
 #include <vector>
@@ -205,23 +209,55 @@ GSSNEG_EXPORT OM_uint32 gss_canonicalize_name(OM_uint32* minor_status, const gss
 
 namespace {
 
+std::optional<std::string> find_local_account(const ntlm::Name& n, std::string* why) {
+    const auto config = current_config();
+    return ntlm::local_account(n, *config, {local_account_exists, ntlm::winbind_domain_names}, why);
+}
+
+// GSS_S_UNAVAILABLE when no account maps, as MIT's mechglue answers for a
+// Kerberos principal that no auth_to_local rule maps (its last step, the
+// local-login-user attribute, finds none).
 std::string local_account_of(const ntlm::Name& n) {
-    if (n.kind() != ntlm::NameKind::user) throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
-    for (const std::string& candidate : {n.user_name(), to_lower_ascii(n.user_name())})
-        if (local_account_exists(candidate)) return candidate;
-    throw GssError(GSS_S_FAILURE, Minor::no_local_account, n.display());
+    std::string why;
+    auto account = find_local_account(n, &why);
+    if (!account) throw GssError(GSS_S_UNAVAILABLE, Minor::no_local_account, why);
+    return std::move(*account);
 }
 
 }  // namespace
 
-// A user maps to the local account of the same name, tried as given and in
-// lower case; the domain is not part of the local name.
+// Only names that a local_name_map rule or one of the acceptor's domains
+// covers map (ntlm/local_name.h); gss_pname_to_uid is the mechglue's
+// getpwnam of this answer.
 GSSNEG_EXPORT OM_uint32 gss_localname(OM_uint32* minor_status, const gss_name_t name, gss_const_OID,
                                       gss_buffer_t localname) {
     return guard(minor_status, [&]() -> OM_uint32 {
         if (localname == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
         clear_buffer(localname);
         set_buffer(localname, std::string_view(local_account_of(name_of(name)->name)));
+        return GSS_S_COMPLETE;
+    });
+}
+
+// gss_userok and gss_authorize_localname. The mechglue asks this first; on
+// GSS_S_UNAVAILABLE it would fall back to importing the local user as an
+// NTLM name and comparing, and a name without a domain matches a user of
+// any domain (Name::matches). So a name that maps nowhere is refused here,
+// with GSS_S_UNAUTHORIZED like a name that maps to another account.
+GSSNEG_EXPORT OM_uint32 gssspi_authorize_localname(OM_uint32* minor_status, const gss_name_t name,
+                                                   gss_const_buffer_t local_user, gss_const_OID user_name_type) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (local_user == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+        if (user_name_type != GSS_C_NO_OID && !oid_equal(user_name_type, &oid::nt_user_name))
+            return GSS_S_BAD_NAMETYPE;
+        const ntlm::Name& n = name_of(name)->name;
+        std::string why;
+        const auto account = find_local_account(n, &why);
+        if (!account) throw GssError(GSS_S_UNAUTHORIZED, Minor::no_local_account, why);
+        const std::string_view wanted(static_cast<const char*>(local_user->value), local_user->length);
+        if (*account != wanted)
+            throw GssError(GSS_S_UNAUTHORIZED, Minor::no_local_account,
+                           n.display() + " maps to " + *account + ", not " + std::string(wanted));
         return GSS_S_COMPLETE;
     });
 }

@@ -32,6 +32,7 @@ const MechglueTable* load() {
                     resolve_symbol(lib, "gss_canonicalize_name", t.canonicalize_name) &&
                     resolve_symbol(lib, "gss_compare_name", t.compare_name) &&
                     resolve_symbol(lib, "gss_localname", t.localname) &&
+                    resolve_symbol(lib, "gss_authorize_localname", t.authorize_localname) &&
                     resolve_symbol(lib, "gss_inquire_name", t.inquire_name) &&
                     resolve_symbol(lib, "gss_get_name_attribute", t.get_name_attribute) &&
                     resolve_symbol(lib, "gss_set_name_attribute", t.set_name_attribute) &&

@@ -18,6 +18,7 @@ struct MechglueTable final {
     decltype(&::gss_canonicalize_name) canonicalize_name = nullptr;
     decltype(&::gss_compare_name) compare_name = nullptr;
     decltype(&::gss_localname) localname = nullptr;
+    decltype(&::gss_authorize_localname) authorize_localname = nullptr;
     decltype(&::gss_inquire_name) inquire_name = nullptr;
     decltype(&::gss_get_name_attribute) get_name_attribute = nullptr;
     decltype(&::gss_set_name_attribute) set_name_attribute = nullptr;

@@ -41,9 +41,23 @@ std::optional<LogonResult> FileLogon::logon(const LogonRequest& request) const {
         // Without an LM hash, LM_KEY falls back to zeros, as before backends.
         result.lm_owf = entry->lm_hash.value_or(Key16{});
     }
-    result.initiator =
-        Name::from_parts(request.domain.empty() ? entry->domain : std::string(request.domain), std::string(request.user));
+    // MS-NLMP 3.3.2: "Define NTOWFv2(Passwd, User, UserDom) as
+    // HMAC_MD5(MD4(UNICODE(Passwd)), UNICODE(ConcatenationOf(
+    // Uppercase(User), UserDom)))": the response above is checked with the
+    // domain the client hashed, but the name it authenticates takes its
+    // domain from the file.
+    result.initiator = Name::from_parts(entry->domain.empty() ? std::string(request.acceptor_domain) : entry->domain,
+                                        std::string(request.user));
     return result;
+}
+
+DomainNames announced_domain_names(const Config& config, std::optional<DomainNames> backend) {
+    DomainNames names{config.netbios_domain, config.dns_domain, config.netbios_computer};
+    if (config.domain_names_set || !backend) return names;
+    names.netbios_domain = std::move(backend->netbios_domain);
+    names.dns_domain = std::move(backend->dns_domain);
+    if (!backend->netbios_computer.empty()) names.netbios_computer = std::move(backend->netbios_computer);
+    return names;
 }
 
 std::shared_ptr<const LogonChain> LogonChain::from_config(std::shared_ptr<UserDatabase> database,

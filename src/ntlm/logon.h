@@ -30,6 +30,9 @@ struct LogonRequest {
     ByteView nt_response;
     ResponseKind kind;  // ntlmv1, ntlmv1_ess or ntlmv2
     uint32_t flags;     // the negotiated flags (NTLMv1 responses depend on them)
+    // The NetBIOS domain the CHALLENGE announced: a user-file entry without
+    // a domain authenticates in it, whatever domain the client sent.
+    std::string_view acceptor_domain;
 };
 
 struct LogonResult {
@@ -47,6 +50,11 @@ struct DomainNames {
     std::string netbios_computer;
 };
 
+// The names the acceptor announces: the options file's, or those a domain
+// backend reports (backend) unless the file names the domain itself
+// (netbios_domain or dns_domain set).
+DomainNames announced_domain_names(const Config& config, std::optional<DomainNames> backend);
+
 class LogonBackend {
 public:
     virtual ~LogonBackend() = default;
@@ -59,7 +67,10 @@ public:
     virtual std::optional<DomainNames> domain_names() const { return std::nullopt; }
 };
 
-// Checks responses against the user database's NT and LM hashes.
+// Checks responses against the user database's NT and LM hashes. The
+// initiator is the entry's user in the entry's domain as the file spells
+// it, or for an entry without a domain in request.acceptor_domain: never a
+// domain the client chose.
 class FileLogon final : public LogonBackend {
 public:
     explicit FileLogon(std::shared_ptr<UserDatabase> database) : m_database(std::move(database)) {}

@@ -104,14 +104,9 @@ Bytes NtlmServer::make_challenge(ByteView negotiate_token) {
 
     // A domain backend announces the domain's names, unless the options
     // file names the domain itself.
-    DomainNames names{cfg.netbios_domain, cfg.dns_domain, cfg.netbios_computer};
-    if (!cfg.domain_names_set) {
-        if (auto domain = m_cred->logon().domain_names()) {
-            names.netbios_domain = std::move(domain->netbios_domain);
-            names.dns_domain = std::move(domain->dns_domain);
-            if (!domain->netbios_computer.empty()) names.netbios_computer = std::move(domain->netbios_computer);
-        }
-    }
+    const DomainNames names =
+        announced_domain_names(cfg, cfg.domain_names_set ? std::nullopt : m_cred->logon().domain_names());
+    m_announced_domain = names.netbios_domain;
     AvPairs info;
     info.set_string(AvId::nb_domain_name, names.netbios_domain);
     info.set_string(AvId::nb_computer_name, names.netbios_computer);
@@ -219,7 +214,7 @@ void NtlmServer::check_target_name(const AvPairs& client_info) const {
 
 Key16 NtlmServer::logon(const AuthenticateFields& f, ResponseKind kind, uint32_t flags, Key16& lm_owf) {
     const LogonRequest request{f.user, f.domain, f.workstation, m_server_challenge, f.lm_response,
-                               f.nt_response, kind, flags};
+                               f.nt_response, kind, flags, m_announced_domain};
     LogonResult result = m_cred->logon().logon(request);
     if (kind == ResponseKind::ntlmv1 && (flags & (flag::lm_key | flag::request_non_nt_session_key)) != 0) {
         // MS-NLMP 3.4.5.1: these key exchange keys are made from the LM

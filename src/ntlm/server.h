@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace gssneg::ntlm {
 
@@ -63,6 +64,7 @@ private:
     AvPairs m_target_info;  // as sent, for the echo check
     Bytes m_negotiate;
     Bytes m_challenge;
+    std::string m_announced_domain;  // the CHALLENGE's MsvAvNbDomainName
     SessionInfo m_session;
 };
 

@@ -254,6 +254,12 @@ std::shared_ptr<const WinbindLogon> WinbindLogon::shared() {
     return *backend;
 }
 
+std::optional<DomainNames> winbind_domain_names() {
+    std::string why;
+    if (load_wbclient(&why) == nullptr) return std::nullopt;
+    return WinbindLogon::shared()->domain_names();
+}
+
 std::optional<LogonResult> WinbindLogon::logon(const LogonRequest& request) const {
     const WbcApi& api = m_state->api;
     const std::string user(request.user);
@@ -390,6 +396,7 @@ std::shared_ptr<const WinbindLogon> WinbindLogon::shared() {
     throw GssError(GSS_S_NO_CRED, Minor::winbind_library_missing, "this build has no winbind backend (no wbclient.h)");
 }
 
+std::optional<DomainNames> winbind_domain_names() { return std::nullopt; }
 std::optional<LogonResult> WinbindLogon::logon(const LogonRequest&) const { return std::nullopt; }
 std::optional<DomainNames> WinbindLogon::domain_names() const { return std::nullopt; }
 

@@ -36,6 +36,11 @@ std::string nt_status_name(uint32_t nt_status);
 // ClientChallenge)[0..7] (MS-NLMP 3.3.1, "NTLM2 session response").
 Challenge8 ess_session_challenge(const Challenge8& server_challenge, ByteView lm_response);
 
+// The domain names winbindd reports (WinbindLogon::domain_names), or
+// std::nullopt when libwbclient cannot be loaded or winbindd does not
+// answer. Never throws for a missing library.
+std::optional<DomainNames> winbind_domain_names();
+
 class WinbindLogon final : public LogonBackend {
 public:
     // The process-wide backend. Throws GssError(GSS_S_NO_CRED,

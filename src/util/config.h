@@ -31,7 +31,8 @@
 //                                                      initiator that sent none, as MIT krb5 does;
 //                                                      required: it refuses such an initiator)
 //   local_domains                             ""       (domains whose users map to local accounts;
-//                                                      empty: the domains the acceptor announces)
+//                                                      empty: the domains the acceptor announces
+//                                                      and winbind's own)
 //   ntlm_targets                              ""       (Negotiate initiators use NTLM only for these
 //                                                      "service@host" targets, "*" for any service or
 //                                                      host; empty: for every target)

@@ -17,6 +17,7 @@ extern "C" {
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -40,34 +41,59 @@ gss_OID_desc ma_replay_det = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x16
 gss_OID_desc ma_oos_det = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x17")};
 gss_OID_desc ma_ctx_trans = {7, const_cast<char*>("\x2b\x06\x01\x05\x05\x0d\x1b")};
 
-std::string minor_text(OM_uint32 minor) {
+gss_OID_desc spnego_oid = {6, const_cast<char*>("\x2b\x06\x01\x05\x05\x02")};
+
+std::string minor_text(OM_uint32 minor, gss_OID mech = &ntlm_oid) {
     OM_uint32 min = 0, ctx = 0;
     gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
     std::string out;
     do {
-        if (GSS_ERROR(gss_display_status(&min, minor, GSS_C_MECH_CODE, &ntlm_oid, &ctx, &buf))) break;
+        if (GSS_ERROR(gss_display_status(&min, minor, GSS_C_MECH_CODE, mech, &ctx, &buf))) break;
         out.append(static_cast<const char*>(buf.value), buf.length);
         gss_release_buffer(&min, &buf);
     } while (ctx != 0);
     return out;
 }
 
+std::string temp_file(const std::string& contents) {
+    char tmpl[] = "/tmp/gssneg-surface-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(tmpl) << contents;
+    return tmpl;
+}
+
+// The acceptor announces SURFACE / surface.test, and maps PARTNER's users
+// by rule. root has three entries: one in another domain, one in PARTNER,
+// and one without a domain, which is the acceptor's own.
 struct Environment {
     Environment() {
-        char tmpl[] = "/tmp/gssneg-surface-XXXXXX";
-        const int fd = mkstemp(tmpl);
-        REQUIRE(fd >= 0);
-        close(fd);
-        user_file = tmpl;
-        std::ofstream(user_file) << "SURFACE:alice:Correct-Horse-1\nSURFACE:tracer:Password\n";
+        user_file = temp_file(
+            "SURFACE:alice:Correct-Horse-1\n"
+            "SURFACE:tracer:Password\n"
+            ":root:Local-root-pw\n"
+            "OTHERDOMAIN:root:Other-root-pw\n"
+            "PARTNER:root:Partner-root-pw\n"
+            "PARTNER:operator:Partner-operator-pw\n");
+        options_file = temp_file(
+            "netbios_domain = SURFACE\n"
+            "dns_domain = surface.test\n"
+            "local_name_map = PARTNER\\operator root\n"
+            "local_name_map = PARTNER\\* *\n");
         setenv("NTLM_USER_FILE", user_file.c_str(), 1);
+        setenv("GSS_NEGOTIATE_CONFIG", options_file.c_str(), 1);
         const char* ours = std::getenv("GSSNEG_OURS_MECH");
         if (ours == nullptr) ours = std::getenv("GSSNEG_BUILD_MECH");
         REQUIRE(ours != nullptr);
         setenv("GSS_MECH_CONFIG", ours, 1);
     }
-    ~Environment() { std::remove(user_file.c_str()); }
+    ~Environment() {
+        std::remove(user_file.c_str());
+        std::remove(options_file.c_str());
+    }
     std::string user_file;
+    std::string options_file;
 };
 
 Environment& env() {
@@ -226,18 +252,28 @@ TEST_CASE("host-based names keep their kind through export", "[surface]") {
     gss_release_buffer(&minor, &exported);
 }
 
-TEST_CASE("gss_localname maps users to local accounts", "[surface]") {
+TEST_CASE("gss_localname maps users of the acceptor's domains to local accounts", "[surface][local_name]") {
     env();
     OM_uint32 minor = 0;
-    Name root(canonical(Name("SURFACE\\ROOT", GSS_C_NT_USER_NAME).name));
-    gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
-    REQUIRE(gss_localname(&minor, root.name, &ntlm_oid, &local) == GSS_S_COMPLETE);
-    CHECK(std::string(static_cast<char*>(local.value), local.length) == "root");
-    gss_release_buffer(&minor, &local);
+    for (const char* text : {"SURFACE\\ROOT", "surface\\root", "root@surface.test", "PARTNER\\root"}) {
+        INFO(text);
+        Name root(canonical(Name(text, GSS_C_NT_USER_NAME).name));
+        gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
+        REQUIRE(gss_localname(&minor, root.name, &ntlm_oid, &local) == GSS_S_COMPLETE);
+        CHECK(std::string(static_cast<char*>(local.value), local.length) == "root");
+        gss_release_buffer(&minor, &local);
+    }
 
-    Name nobody(canonical(Name("SURFACE\\no-such-account-4711", GSS_C_NT_USER_NAME).name));
-    CHECK(GSS_ERROR(gss_localname(&minor, nobody.name, &ntlm_oid, &local)));
-    CHECK(minor_text(minor).find("No local account") != std::string::npos);
+    // Not a local account, another domain, no domain: MIT's answer for a
+    // principal that maps to nothing, GSS_S_UNAVAILABLE.
+    for (const char* text : {"SURFACE\\no-such-account-4711", "OTHERDOMAIN\\root", "root@other.test", "root"}) {
+        INFO(text);
+        Name n(canonical(Name(text, GSS_C_NT_USER_NAME).name));
+        gss_buffer_desc local = GSS_C_EMPTY_BUFFER;
+        CHECK(gss_localname(&minor, n.name, &ntlm_oid, &local) == GSS_S_UNAVAILABLE);
+        CHECK(local.length == 0);
+        CHECK(minor_text(minor).find("No local account") != std::string::npos);
+    }
 }
 
 TEST_CASE("credentials: from the user file, a credential store, a password", "[surface]") {
@@ -498,4 +534,201 @@ TEST_CASE("the trace shows every leg and no secret", "[surface][trace]") {
     CHECK(lower.find("password") == std::string::npos);
     CHECK(lower.find("a4f49c406510bdcab6824ee7c30fd852") == std::string::npos);
     CHECK(lower.find(session_key_hex) == std::string::npos);
+}
+
+namespace {
+
+// Sets environment variables for one test case and puts them back.
+struct ScopedEnv {
+    explicit ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> vars) {
+        for (const auto& [name, value] : vars) {
+            const char* old = std::getenv(name);
+            saved.push_back({name, old != nullptr ? std::optional<std::string>(old) : std::nullopt});
+            setenv(name, value, 1);
+        }
+    }
+    ~ScopedEnv() {
+        for (const auto& [name, value] : saved) {
+            if (value)
+                setenv(name.c_str(), value->c_str(), 1);
+            else
+                unsetenv(name.c_str());
+        }
+    }
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+};
+
+// A logon of who, with its password from the user file, through mech (NTLM
+// or Negotiate); the acceptor's source name.
+gss_name_t logon_as(const std::string& who, gss_OID mech) {
+    OM_uint32 minor = 0;
+    Name user(who, GSS_C_NT_USER_NAME);
+    Name target("host@localhost", GSS_C_NT_HOSTBASED_SERVICE);
+    gss_OID_set_desc mechs{1, mech};
+    gss_cred_id_t icred = GSS_C_NO_CREDENTIAL;
+    REQUIRE(gss_acquire_cred(&minor, user.name, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &icred, nullptr,
+                             nullptr) == GSS_S_COMPLETE);
+    gss_ctx_id_t ictx = GSS_C_NO_CONTEXT, actx = GSS_C_NO_CONTEXT;
+    gss_buffer_desc in = GSS_C_EMPTY_BUFFER, out = GSS_C_EMPTY_BUFFER;
+    gss_name_t src = GSS_C_NO_NAME;
+    OM_uint32 imajor = GSS_S_CONTINUE_NEEDED, amajor = GSS_S_CONTINUE_NEEDED;
+    for (int leg = 0; leg < 4; ++leg) {
+        imajor = gss_init_sec_context(&minor, icred, &ictx, target.name, mech, GSS_C_INTEG_FLAG, 0,
+                                      GSS_C_NO_CHANNEL_BINDINGS, &in, nullptr, &out, nullptr, nullptr);
+        gss_release_buffer(&minor, &in);
+        INFO("initiator: " << minor_text(minor, GSS_C_NO_OID));
+        REQUIRE_FALSE(GSS_ERROR(imajor));
+        if (out.length == 0) break;
+        amajor = gss_accept_sec_context(&minor, &actx, GSS_C_NO_CREDENTIAL, &out, GSS_C_NO_CHANNEL_BINDINGS, &src,
+                                        nullptr, &in, nullptr, nullptr, nullptr);
+        gss_release_buffer(&minor, &out);
+        INFO("acceptor: " << minor_text(minor, GSS_C_NO_OID));
+        REQUIRE_FALSE(GSS_ERROR(amajor));
+        if (in.length == 0) break;
+    }
+    CHECK(imajor == GSS_S_COMPLETE);
+    CHECK(amajor == GSS_S_COMPLETE);
+    gss_delete_sec_context(&minor, &ictx, GSS_C_NO_BUFFER);
+    gss_delete_sec_context(&minor, &actx, GSS_C_NO_BUFFER);
+    gss_release_cred(&minor, &icred);
+    REQUIRE(src != GSS_C_NO_NAME);
+    return src;
+}
+
+// gss_localname, gss_pname_to_uid, gss_userok and gss_authorize_localname
+// on one source name, and the local-login-user attribute.
+struct LocalAnswers {
+    explicit LocalAnswers(gss_name_t name) {
+        OM_uint32 minor = 0;
+        gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+        localname_major = gss_localname(&minor, name, GSS_C_NO_OID, &buf);
+        localname_text = minor_text(minor, GSS_C_NO_OID);
+        localname.assign(static_cast<const char*>(buf.value), buf.length);
+        gss_release_buffer(&minor, &buf);
+        uid_t got = 4711;
+        uid_major = gss_pname_to_uid(&minor, name, GSS_C_NO_OID, &got);
+        uid = got;
+        root_ok = gss_userok(name, "root");
+        alice_ok = gss_userok(name, "alice");
+        Name root_user("root", GSS_C_NT_USER_NAME);
+        authorize_root_major = gss_authorize_localname(&minor, name, root_user.name);
+        Name alice_user("alice", GSS_C_NT_USER_NAME);
+        authorize_alice_major = gss_authorize_localname(&minor, name, alice_user.name);
+        gss_buffer_desc attr{16, const_cast<char*>("local-login-user")};
+        int authenticated = 0, complete = 0, more = -1;
+        gss_buffer_desc value = GSS_C_EMPTY_BUFFER, shown = GSS_C_EMPTY_BUFFER;
+        attribute_major = gss_get_name_attribute(&minor, name, &attr, &authenticated, &complete, &value, &shown, &more);
+        attribute.assign(static_cast<const char*>(value.value), value.length);
+        gss_release_buffer(&minor, &value);
+        gss_release_buffer(&minor, &shown);
+    }
+    OM_uint32 localname_major;
+    std::string localname_text;
+    std::string localname;
+    OM_uint32 uid_major;
+    uid_t uid;
+    int root_ok;
+    int alice_ok;
+    OM_uint32 authorize_root_major;
+    OM_uint32 authorize_alice_major;
+    OM_uint32 attribute_major;
+    std::string attribute;
+};
+
+// krb5 names have no local-login-user attribute (MIT's krb5 mechanism
+// answers GSS_S_UNAVAILABLE); NTLM names answer with their local account.
+void check_maps_to_root(gss_name_t name, bool ntlm = true) {
+    const LocalAnswers a(name);
+    CHECK(a.localname_major == GSS_S_COMPLETE);
+    CHECK(a.localname == "root");
+    CHECK(a.uid_major == GSS_S_COMPLETE);
+    CHECK(a.uid == 0);
+    CHECK(a.root_ok == 1);
+    CHECK(a.alice_ok == 0);
+    CHECK(a.authorize_root_major == GSS_S_COMPLETE);
+    CHECK(a.authorize_alice_major == GSS_S_UNAUTHORIZED);
+    CHECK(a.attribute_major == (ntlm ? GSS_S_COMPLETE : GSS_S_UNAVAILABLE));
+    CHECK(a.attribute == (ntlm ? "root" : ""));
+}
+
+// What MIT's mechglue reports for a krb5 principal no rule maps.
+void check_maps_to_nothing(gss_name_t name, const std::string& shown) {
+    const LocalAnswers a(name);
+    CHECK(a.localname_major == GSS_S_UNAVAILABLE);
+    CHECK(a.localname.empty());
+    CHECK(a.localname_text.find("No local account matches this name: " + shown) != std::string::npos);
+    CHECK(a.uid_major == GSS_S_UNAVAILABLE);
+    CHECK(a.uid == 4711);
+    CHECK(a.root_ok == 0);
+    CHECK(a.alice_ok == 0);
+    CHECK(a.authorize_root_major == GSS_S_UNAVAILABLE);
+    CHECK(a.authorize_alice_major == GSS_S_UNAVAILABLE);
+    CHECK(a.attribute_major == GSS_S_UNAVAILABLE);
+}
+
+void check_logons(gss_OID mech) {
+    // Another domain's root is not the local root.
+    Name other(logon_as("OTHERDOMAIN\\root", mech));
+    CHECK(display(other.name) == "OTHERDOMAIN\\root");
+    check_maps_to_nothing(other.name, "OTHERDOMAIN\\root");
+
+    // The entry without a domain is the acceptor's own SURFACE\root,
+    // whatever domain the client sends.
+    for (const char* who : {"SURFACE\\root", "EVIL\\root", "root@evil.test", "root"}) {
+        INFO(who);
+        Name local(logon_as(who, mech));
+        CHECK(display(local.name) == "SURFACE\\root");
+        check_maps_to_root(local.name);
+    }
+
+    // local_name_map: PARTNER\* keeps the user name, PARTNER\operator
+    // becomes root.
+    Name partner(logon_as("PARTNER\\root", mech));
+    CHECK(display(partner.name) == "PARTNER\\root");
+    check_maps_to_root(partner.name);
+    Name partner_operator(logon_as("PARTNER\\operator", mech));
+    CHECK(display(partner_operator.name) == "PARTNER\\operator");
+    check_maps_to_root(partner_operator.name);
+}
+
+}  // namespace
+
+TEST_CASE("source names map to local accounts only in the acceptor's domains (NTLM)", "[surface][local_name]") {
+    env();
+    check_logons(&ntlm_oid);
+}
+
+TEST_CASE("source names map to local accounts only in the acceptor's domains (Negotiate)",
+          "[surface][local_name]") {
+    env();
+    // Negotiate over NTLM only; krb5 finds no credentials at all.
+    const ScopedEnv scoped{{"GSS_NEGOTIATE_MECHS", "ntlm"},
+                           {"KRB5CCNAME", "FILE:/nonexistent/gssneg-ccache"},
+                           {"KRB5_CLIENT_KTNAME", "FILE:/nonexistent/gssneg-client.keytab"},
+                           {"KRB5_KTNAME", "FILE:/nonexistent/gssneg.keytab"}};
+    check_logons(&spnego_oid);
+}
+
+// Run by test/kdc (negotiate-kerberos-local-name) under with-kdc.sh
+// --kinit alice: a Kerberos source name from Negotiate is the krb5
+// mechanism's to map, through the mechglue. A krb5.conf including the
+// harness's maps alice to root (auth_to_local), so that krb5_kuserok has a
+// local account to say yes to.
+TEST_CASE("Kerberos source names from Negotiate map as the krb5 mechanism says", "[.kerberos]") {
+    env();
+    const char* harness_config = std::getenv("KRB5_CONFIG");
+    const char* realm = std::getenv("GSSNEG_REALM");
+    REQUIRE(harness_config != nullptr);
+    REQUIRE(realm != nullptr);
+    const std::string krb5_config = temp_file(std::string("include ") + harness_config +
+                                              "\n[realms]\n    " + realm + " = {\n" +
+                                              "        auth_to_local = RULE:[1:$1@$0](^alice@.*$)s/.*/root/\n" +
+                                              "        auth_to_local = DEFAULT\n    }\n");
+    {
+        const ScopedEnv scoped{{"KRB5_CONFIG", krb5_config.c_str()}};
+        Name alice(logon_as("alice", &spnego_oid));
+        CHECK(display(alice.name) == std::string("alice@") + realm);
+        check_maps_to_root(alice.name, false);
+    }
+    std::remove(krb5_config.c_str());
 }

@@ -122,6 +122,22 @@ TEST_CASE("passwords given directly and user names without domain", "[handshake]
     CHECK(s.session().initiator->domain() == "EXAMPLE");
 }
 
+TEST_CASE("a user-file entry without a domain authenticates in the announced domain", "[handshake]") {
+    Fixture f;
+    const TempUserFile users(":carol:Carol-pw\n");
+    f.config.user_file = users.path;
+    f.config.netbios_domain = "ACCEPTOR";
+    for (const char* who : {"EVIL\\carol", "carol", "acceptor\\carol"}) {
+        INFO(who);
+        NtlmClient c(f.client_cred(who, "Carol-pw"), local());
+        NtlmServer s(f.server_cred(), f.server_params());
+        const Legs l = first_two(c, s);
+        s.step(l.authenticate);
+        REQUIRE(s.complete());
+        CHECK(s.session().initiator->display() == "ACCEPTOR\\carol");
+    }
+}
+
 TEST_CASE("a wrong password fails with DEFECTIVE_CREDENTIAL", "[handshake]") {
     Fixture f;
     NtlmClient c(f.client_cred("EXAMPLE\\alice", "not-the-password"), local());

@@ -51,11 +51,30 @@ struct V1Logon {
           responses(compute_ntlmv1(0, nt_owf_v1(password), lm_owf_v1(password), server_challenge, {})) {}
     LogonRequest request() const {
         return {user, "EXAMPLE", "WS", server_challenge, responses.lm_response, responses.nt_response,
-                ResponseKind::ntlmv1, 0};
+                ResponseKind::ntlmv1, 0, "ACCEPTOR"};
     }
     std::string user;
     Challenge8 server_challenge;
     ResponsesV1 responses;
+};
+
+// An NTLMv2 logon of DOMAIN\user: NTProofStr || blob, hashed with the
+// domain as the client sends it.
+struct V2Logon {
+    V2Logon(const std::string& domain_name, const std::string& user_name, const std::string& password)
+        : domain(domain_name), user(user_name), server_challenge(challenge_of("server_challenge")) {
+        const Bytes blob = test::ms_nlmp().hex("v2_client_blob");
+        const auto proof = ntlmv2_proof(nt_owf_v2(nt_owf_v1(password), user, domain), server_challenge, blob);
+        nt_response.assign(proof.begin(), proof.end());
+        nt_response.insert(nt_response.end(), blob.begin(), blob.end());
+    }
+    LogonRequest request(std::string_view acceptor_domain) const {
+        return {user, domain, "WS", server_challenge, {}, nt_response, ResponseKind::ntlmv2, 0, acceptor_domain};
+    }
+    std::string domain;
+    std::string user;
+    Challenge8 server_challenge;
+    Bytes nt_response;
 };
 
 std::shared_ptr<const LogonBackend> file_backend(const TempUsers& users) {
@@ -93,6 +112,50 @@ TEST_CASE("the first backend that knows the user decides", "[logon][des]") {
 
     const V1Logon stranger("carol", "Carol-pw");
     CHECK(refused_with(chain, stranger.request()) == Minor::unknown_user);
+}
+
+TEST_CASE("a user-file entry without a domain authenticates in the acceptor's domain", "[logon]") {
+    const TempUsers users(":carol:Carol-pw\nOTHERDOMAIN:root:Root-pw\nExample:alice:Alice-pw\n");
+    const LogonChain chain({file_backend(users)});
+    // Whatever domain the client sends (and hashes), carol is ACCEPTOR\carol.
+    for (const std::string sent : {"EVIL", "", "ACCEPTOR", "acceptor"}) {
+        INFO("client domain \"" << sent << "\"");
+        const V2Logon carol(sent, "carol", "Carol-pw");
+        CHECK(chain.logon(carol.request("ACCEPTOR")).initiator.display() == "ACCEPTOR\\carol");
+    }
+    // The response is checked with the domain the client hashed: one made
+    // for another domain than the one sent does not verify.
+    V2Logon forged("EVIL", "carol", "Carol-pw");
+    forged.domain = "ACCEPTOR";
+    CHECK(refused_with(chain, forged.request("ACCEPTOR")) == Minor::wrong_password);
+
+    // An entry's own domain is kept, as the file spells it.
+    const V2Logon root("OTHERDOMAIN", "root", "Root-pw");
+    CHECK(chain.logon(root.request("ACCEPTOR")).initiator.display() == "OTHERDOMAIN\\root");
+    const V2Logon alice("EXAMPLE", "alice", "Alice-pw");
+    CHECK(chain.logon(alice.request("ACCEPTOR")).initiator.display() == "Example\\alice");
+    // A client that sends no domain gets the entry's.
+    const V2Logon bare_root("", "root", "Root-pw");
+    CHECK(chain.logon(bare_root.request("ACCEPTOR")).initiator.display() == "OTHERDOMAIN\\root");
+}
+
+TEST_CASE("the acceptor announces the options file's names or the domain backend's", "[logon]") {
+    Config cfg;
+    cfg.netbios_domain = "FILEDOM";
+    cfg.dns_domain = "file.example.test";
+    cfg.netbios_computer = "HOST";
+    const DomainNames backend{"ADEX", "adex.example.test", "MEMBER"};
+    const DomainNames plain = announced_domain_names(cfg, std::nullopt);
+    CHECK(plain.netbios_domain == "FILEDOM");
+    CHECK(plain.dns_domain == "file.example.test");
+    CHECK(plain.netbios_computer == "HOST");
+    const DomainNames from_domain = announced_domain_names(cfg, backend);
+    CHECK(from_domain.netbios_domain == "ADEX");
+    CHECK(from_domain.dns_domain == "adex.example.test");
+    CHECK(from_domain.netbios_computer == "MEMBER");
+    CHECK(announced_domain_names(cfg, DomainNames{"ADEX", "", ""}).netbios_computer == "HOST");
+    cfg.domain_names_set = true;
+    CHECK(announced_domain_names(cfg, backend).netbios_domain == "FILEDOM");
 }
 
 TEST_CASE("the configured backends make the chain", "[logon]") {
