@@ -181,27 +181,39 @@ GSSNEG_EXPORT OM_uint32 gssi_release_cred(OM_uint32* minor_status, gss_cred_id_t
     });
 }
 
+// What MIT's SPNEGO reports: the first mechanism of the credential
+// (Kerberos when it has one), its name and lifetime. Without any name,
+// GSS_C_NO_NAME, which the mechglue's gss_inquire_cred (it displays every
+// name a mechanism returns) turns into GSS_S_BAD_NAME, as it does for MIT's
+// SPNEGO over an NTLM acceptor credential.
 GSSNEG_EXPORT OM_uint32 gssi_inquire_cred(OM_uint32* minor_status, gss_cred_id_t cred_handle, gss_name_t* name,
                                           OM_uint32* lifetime, gss_cred_usage_t* cred_usage,
                                           gss_OID_set* mechanisms) {
     return guard(minor_status, [&]() -> OM_uint32 {
         if (name != nullptr) *name = GSS_C_NO_NAME;
         if (mechanisms != nullptr) *mechanisms = GSS_C_NO_OID_SET;
+        if (lifetime != nullptr) *lifetime = 0;
         const NegoCredHandle* cred = nego_cred_of(cred_handle);
-        if (name != nullptr) {
-            auto n = std::make_unique<NegoNameHandle>();
-            if (cred->krb5) {
-                OM_uint32 minor = 0;
-                if (!GSS_ERROR(krb5::mechglue()->inquire_cred(&minor, cred->krb5.get(), n->krb5.out(), nullptr,
-                                                               nullptr, nullptr)) &&
-                    n->krb5)
-                    *name = reinterpret_cast<gss_name_t>(n.release());
-            } else if (cred->ntlm && cred->ntlm->cred->name()) {
-                n->ntlm = *cred->ntlm->cred->name();
-                *name = reinterpret_cast<gss_name_t>(n.release());
+        auto n = std::make_unique<NegoNameHandle>();
+        OM_uint32 life = GSS_C_INDEFINITE;
+        if (cred->krb5) {
+            OM_uint32 minor = 0;
+            OM_uint32 krb5_life = 0;
+            const OM_uint32 major = krb5::mechglue()->inquire_cred(
+                &minor, cred->krb5.get(), name != nullptr ? n->krb5.out() : nullptr, &krb5_life, nullptr, nullptr);
+            if (!GSS_ERROR(major)) {
+                life = krb5_life;
+            } else if (cred->ntlm) {
+                // The NTLM part answers instead.
+                n->krb5.reset();
+            } else {
+                if (minor_status != nullptr) *minor_status = minor;
+                return major;
             }
         }
-        if (lifetime != nullptr) *lifetime = GSS_C_INDEFINITE;
+        if (!n->krb5 && cred->ntlm && cred->ntlm->cred->name()) n->ntlm = *cred->ntlm->cred->name();
+        if (name != nullptr && (n->krb5 || n->ntlm)) *name = reinterpret_cast<gss_name_t>(n.release());
+        if (lifetime != nullptr) *lifetime = life;
         if (cred_usage != nullptr) *cred_usage = cred->usage;
         if (mechanisms != nullptr) *mechanisms = make_oid_set({&oid::spnego});
         return GSS_S_COMPLETE;
