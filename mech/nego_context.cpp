@@ -100,6 +100,8 @@ GSSNEG_EXPORT OM_uint32 gssi_init_sec_context(OM_uint32* minor_status, gss_cred_
         } else {
             ctx = nego_context_of(*context_handle);
             if (!ctx->initiator) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+            // An imported context has no negotiator: it came complete.
+            if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
         }
         ctx->call.bindings = input_chan_bindings;
         const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
@@ -141,6 +143,7 @@ GSSNEG_EXPORT OM_uint32 gssi_accept_sec_context(OM_uint32* minor_status, gss_ctx
         } else {
             ctx = nego_context_of(*context_handle);
             if (ctx->initiator) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+            if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
         }
         ctx->call.bindings = input_chan_bindings;
         const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
