@@ -66,6 +66,8 @@ public:
     // one of this module's NTLM contexts.
     virtual gss_ctx_id_t handle() const noexcept = 0;
     bool via_mechglue() const noexcept { return mech() == spnego::Mech::kerberos; }
+    // time_rec of the mechanism's last successful init or accept call.
+    virtual OM_uint32 time_rec() const noexcept = 0;
     // After an acceptor completes: the initiator's name and a delegated
     // credential, handed over once.
     virtual std::unique_ptr<NegoNameHandle> take_src_name() = 0;

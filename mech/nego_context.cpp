@@ -21,6 +21,9 @@ gss_OID mech_oid_of(const MechSub& sub) {
 }
 
 // The chosen mechanism's context, for a call that needs an established one.
+// Messages are protected only once the exchange is complete, its
+// mechListMIC verified (MIT's SPNEGO lets them through as soon as the
+// mechanism is done).
 MechSub& established_sub(gss_ctx_id_t handle) {
     NegoContextHandle* ctx = nego_context_of(handle);
     if (!ctx->established) throw GssError(GSS_S_NO_CONTEXT, Minor::context_incomplete);
@@ -40,6 +43,54 @@ OM_uint32 forward(gss_ctx_id_t handle, Ours&& ours, Theirs&& theirs) {
     MechSub& sub = established_sub(handle);
     if (sub.via_mechglue()) return theirs(table(), sub.handle());
     return ours(sub.handle());
+}
+
+// The sub-mechanism context that answers an inquiry (gss_inquire_context,
+// gss_context_time, gss_wrap_size_limit, gss_inquire_sec_context_by_oid):
+// the established one, or, while the exchange goes on, the chosen
+// mechanism's context as far as it has got, as with MIT's SPNEGO; nullptr
+// while there is none. A context whose exchange failed answers nothing:
+// MIT's SPNEGO deletes it, and the mechglue then says GSS_S_NO_CONTEXT.
+const MechSub* inquired_sub(const NegoContextHandle& ctx) {
+    if (ctx.established) return ctx.established.get();
+    if (ctx.negotiator->failed()) throw GssError(GSS_S_NO_CONTEXT, Minor::context_failed);
+    const auto* sub = static_cast<const MechSub*>(ctx.negotiator->sub());
+    return sub != nullptr && sub->handle() != GSS_C_NO_CONTEXT ? sub : nullptr;
+}
+
+// Calls the inquired sub-mechanism context; without one, fails with
+// `without` (what MIT's SPNEGO answers then).
+template <typename Ours, typename Theirs>
+OM_uint32 forward_inquiry(gss_ctx_id_t handle, OM_uint32 without, Ours&& ours, Theirs&& theirs) {
+    const MechSub* sub = inquired_sub(*nego_context_of(handle));
+    if (sub == nullptr) throw GssError(without, Minor::context_incomplete);
+    if (sub->via_mechglue()) return theirs(table(), sub->handle());
+    return ours(sub->handle());
+}
+
+// gss_inquire_context of a context still negotiating, as MIT's SPNEGO
+// answers it: the flags of the chosen mechanism's context less
+// GSS_C_PROT_READY_FLAG (Negotiate protects no message before the exchange
+// completes) and GSS_C_TRANS_FLAG (a partial Negotiate context is not
+// exported).
+constexpr OM_uint32 partial_context_drops = GSS_C_PROT_READY_FLAG | GSS_C_TRANS_FLAG;
+
+// ret_flags of gss_init_sec_context and gss_accept_sec_context: the chosen
+// mechanism's flags from its last call, less GSS_C_PROT_READY_FLAG, which
+// MIT's SPNEGO drops at every step (the last included): per-message calls
+// wait for the mechListMIC.
+OM_uint32 reported_flags(OM_uint32 mech_flags) {
+    return mech_flags & ~OM_uint32{GSS_C_PROT_READY_FLAG};
+}
+
+// ret_flags and time_rec of a call that continues: what the chosen
+// mechanism's last call returned, as MIT's SPNEGO passes them on (a
+// mechanism that is done reports its lifetime while SPNEGO still waits).
+void report_continuing(const NegoContextHandle& ctx, OM_uint32* ret_flags, OM_uint32* time_rec) {
+    const auto* sub = static_cast<const MechSub*>(ctx.negotiator->sub());
+    if (sub == nullptr || sub->handle() == GSS_C_NO_CONTEXT) return;
+    if (ret_flags != nullptr) *ret_flags = reported_flags(sub->flags());
+    if (time_rec != nullptr) *time_rec = sub->time_rec();
 }
 
 // Hands a sub-mechanism's failure to the caller: its minor code, and a
@@ -63,7 +114,7 @@ void finish(NegoContextHandle& ctx, OM_uint32* ret_flags, OM_uint32* time_rec, g
     std::unique_ptr<spnego::SubMechanism> sub = ctx.negotiator->take_sub();
     ctx.established.reset(static_cast<MechSub*>(sub.release()));
     ctx.ret_flags = ctx.established->flags();
-    if (ret_flags != nullptr) *ret_flags = ctx.ret_flags;
+    if (ret_flags != nullptr) *ret_flags = reported_flags(ctx.ret_flags);
     if (actual_mech != nullptr) *actual_mech = mech_oid_of(*ctx.established);
     if (time_rec != nullptr) {
         OM_uint32 minor = 0;
@@ -108,6 +159,8 @@ GSSNEG_EXPORT OM_uint32 gssi_init_sec_context(OM_uint32* minor_status, gss_cred_
         } else {
             ctx = nego_context_of(*context_handle);
             if (!ctx->initiator) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+            // An imported context has no negotiator: it came complete.
+            if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
         }
         ctx->call.bindings = input_chan_bindings;
         const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
@@ -116,6 +169,7 @@ GSSNEG_EXPORT OM_uint32 gssi_init_sec_context(OM_uint32* minor_status, gss_cred_
         if (GSS_ERROR(s.major)) return report(minor_status, s);
         if (fresh) *context_handle = reinterpret_cast<gss_ctx_id_t>(fresh.release());
         if (s.major == GSS_S_COMPLETE) finish(*ctx, ret_flags, time_rec, actual_mech_type);
+        else report_continuing(*ctx, ret_flags, time_rec);
         return s.major;
     });
 }
@@ -149,13 +203,17 @@ GSSNEG_EXPORT OM_uint32 gssi_accept_sec_context(OM_uint32* minor_status, gss_ctx
         } else {
             ctx = nego_context_of(*context_handle);
             if (ctx->initiator) throw GssError(GSS_S_NO_CONTEXT, Minor::bad_context_handle);
+            if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
         }
         ctx->call.bindings = input_chan_bindings;
         const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
         set_buffer(output_token, ByteView(s.token));
         if (GSS_ERROR(s.major)) return report(minor_status, s);
         if (fresh) *context_handle = reinterpret_cast<gss_ctx_id_t>(fresh.release());
-        if (s.major != GSS_S_COMPLETE) return s.major;
+        if (s.major != GSS_S_COMPLETE) {
+            report_continuing(*ctx, ret_flags, time_rec);
+            return s.major;
+        }
 
         finish(*ctx, ret_flags, time_rec, mech_type);
         if (src_name != nullptr) {
@@ -200,12 +258,71 @@ GSSNEG_EXPORT OM_uint32 gssi_process_context_token(OM_uint32* minor_status, gss_
 
 GSSNEG_EXPORT OM_uint32 gssi_context_time(OM_uint32* minor_status, gss_ctx_id_t context_handle, OM_uint32* time_rec) {
     return guard(minor_status, [&]() -> OM_uint32 {
-        return forward(
-            context_handle, [&](gss_ctx_id_t h) { return gss_context_time(minor_status, h, time_rec); },
+        return forward_inquiry(
+            context_handle, GSS_S_NO_CONTEXT,
+            [&](gss_ctx_id_t h) { return gss_context_time(minor_status, h, time_rec); },
             [&](const krb5::MechglueTable& t, gss_ctx_id_t h) { return t.context_time(minor_status, h, time_rec); });
     });
 }
 
+namespace {
+
+// gss_inquire_context of a sub-mechanism context, its names made Negotiate
+// names (a krb5 name stays a mechglue name, an NTLM name is copied).
+OM_uint32 inquire_sub(OM_uint32* minor_status, const MechSub& sub, gss_name_t* src_name, gss_name_t* targ_name,
+                      OM_uint32* lifetime_rec, OM_uint32* ctx_flags) {
+    gss_name_t src = GSS_C_NO_NAME;
+    gss_name_t targ = GSS_C_NO_NAME;
+    std::unique_ptr<NegoNameHandle> src_nego;
+    std::unique_ptr<NegoNameHandle> targ_nego;
+    OM_uint32 major;
+    if (sub.via_mechglue()) {
+        major = table().inquire_context(minor_status, sub.handle(), src_name != nullptr ? &src : nullptr,
+                                        targ_name != nullptr ? &targ : nullptr, lifetime_rec, nullptr, ctx_flags,
+                                        nullptr, nullptr);
+        krb5::MechName src_owned(src);
+        krb5::MechName targ_owned(targ);
+        if (GSS_ERROR(major)) return major;
+        if (src_owned) {
+            src_nego = std::make_unique<NegoNameHandle>();
+            src_nego->krb5 = std::move(src_owned);
+        }
+        if (targ_owned) {
+            targ_nego = std::make_unique<NegoNameHandle>();
+            targ_nego->krb5 = std::move(targ_owned);
+        }
+    } else {
+        major = gss_inquire_context(minor_status, sub.handle(), src_name != nullptr ? &src : nullptr,
+                                    targ_name != nullptr ? &targ : nullptr, lifetime_rec, nullptr, ctx_flags, nullptr,
+                                    nullptr);
+        std::unique_ptr<NameHandle> src_owned(src == GSS_C_NO_NAME ? nullptr : name_of(src));
+        std::unique_ptr<NameHandle> targ_owned(targ == GSS_C_NO_NAME ? nullptr : name_of(targ));
+        if (GSS_ERROR(major)) return major;
+        if (src_owned) {
+            src_nego = std::make_unique<NegoNameHandle>();
+            src_nego->ntlm = src_owned->name;
+        }
+        if (targ_owned) {
+            targ_nego = std::make_unique<NegoNameHandle>();
+            targ_nego->ntlm = targ_owned->name;
+        }
+    }
+    if (src_nego) *src_name = reinterpret_cast<gss_name_t>(src_nego.release());
+    if (targ_nego) *targ_name = reinterpret_cast<gss_name_t>(targ_nego.release());
+    return major;
+}
+
+}  // namespace
+
+// MIT's SPNEGO (spnego_gss_inquire_context) answers from the chosen
+// mechanism's context as soon as there is one, and until the exchange
+// completes reports SPNEGO as the mechanism, not open, and the flags less
+// those a partial context cannot have. A mechanism context still
+// establishing has no names and no lifetime (krb5's and this module's
+// NTLM), so neither has the Negotiate context then. Before there is a
+// mechanism context (an initiator's first call does make one; an acceptor
+// that sent NegTokenInit2 or asked for another mechanism has none),
+// everything is empty.
 GSSNEG_EXPORT OM_uint32 gssi_inquire_context(OM_uint32* minor_status, gss_ctx_id_t context_handle,
                                              gss_name_t* src_name, gss_name_t* targ_name, OM_uint32* lifetime_rec,
                                              gss_OID* mech_type, OM_uint32* ctx_flags, int* locally_initiated,
@@ -213,60 +330,22 @@ GSSNEG_EXPORT OM_uint32 gssi_inquire_context(OM_uint32* minor_status, gss_ctx_id
     return guard(minor_status, [&]() -> OM_uint32 {
         if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
         if (targ_name != nullptr) *targ_name = GSS_C_NO_NAME;
-        NegoContextHandle* ctx = nego_context_of(context_handle);
-        if (!ctx->established) {
-            // Still negotiating: SPNEGO, not open, the target if known.
-            if (targ_name != nullptr && ctx->factory && ctx->factory->target() != nullptr)
-                *targ_name = reinterpret_cast<gss_name_t>(copy_name(*ctx->factory->target()).release());
-            if (lifetime_rec != nullptr) *lifetime_rec = 0;
-            if (mech_type != nullptr) *mech_type = &oid::spnego;
-            if (ctx_flags != nullptr) *ctx_flags = 0;
-            if (locally_initiated != nullptr) *locally_initiated = ctx->initiator ? 1 : 0;
-            if (open != nullptr) *open = 0;
-            return GSS_S_COMPLETE;
+        if (lifetime_rec != nullptr) *lifetime_rec = 0;
+        if (mech_type != nullptr) *mech_type = &oid::spnego;
+        if (ctx_flags != nullptr) *ctx_flags = 0;
+        const NegoContextHandle* ctx = nego_context_of(context_handle);
+        const MechSub* sub = inquired_sub(*ctx);
+        if (locally_initiated != nullptr) *locally_initiated = ctx->initiator ? 1 : 0;
+        if (open != nullptr) *open = ctx->established ? 1 : 0;
+        if (sub == nullptr) return GSS_S_COMPLETE;
+        const OM_uint32 major = inquire_sub(minor_status, *sub, src_name, targ_name, lifetime_rec, ctx_flags);
+        if (GSS_ERROR(major)) return major;
+        if (ctx->established) {
+            // RFC 2744 5.33 and MIT's SPNEGO: the mechanism actually in use.
+            if (mech_type != nullptr) *mech_type = mech_oid_of(*sub);
+        } else if (ctx_flags != nullptr) {
+            *ctx_flags &= ~partial_context_drops;
         }
-        const MechSub& sub = *ctx->established;
-        gss_name_t src = GSS_C_NO_NAME;
-        gss_name_t targ = GSS_C_NO_NAME;
-        OM_uint32 major;
-        if (sub.via_mechglue()) {
-            const krb5::MechglueTable& t = table();
-            major = t.inquire_context(minor_status, sub.handle(), src_name != nullptr ? &src : nullptr,
-                                      targ_name != nullptr ? &targ : nullptr, lifetime_rec, nullptr, ctx_flags,
-                                      locally_initiated, open);
-            krb5::MechName src_owned(src);
-            krb5::MechName targ_owned(targ);
-            if (GSS_ERROR(major)) return major;
-            if (src_owned) {
-                auto n = std::make_unique<NegoNameHandle>();
-                n->krb5 = std::move(src_owned);
-                *src_name = reinterpret_cast<gss_name_t>(n.release());
-            }
-            if (targ_owned) {
-                auto n = std::make_unique<NegoNameHandle>();
-                n->krb5 = std::move(targ_owned);
-                *targ_name = reinterpret_cast<gss_name_t>(n.release());
-            }
-        } else {
-            major = gss_inquire_context(minor_status, sub.handle(), src_name != nullptr ? &src : nullptr,
-                                        targ_name != nullptr ? &targ : nullptr, lifetime_rec, nullptr, ctx_flags,
-                                        locally_initiated, open);
-            std::unique_ptr<NameHandle> src_owned(src == GSS_C_NO_NAME ? nullptr : name_of(src));
-            std::unique_ptr<NameHandle> targ_owned(targ == GSS_C_NO_NAME ? nullptr : name_of(targ));
-            if (GSS_ERROR(major)) return major;
-            if (src_owned) {
-                auto n = std::make_unique<NegoNameHandle>();
-                n->ntlm = src_owned->name;
-                *src_name = reinterpret_cast<gss_name_t>(n.release());
-            }
-            if (targ_owned) {
-                auto n = std::make_unique<NegoNameHandle>();
-                n->ntlm = targ_owned->name;
-                *targ_name = reinterpret_cast<gss_name_t>(n.release());
-            }
-        }
-        // RFC 2744 5.33 and MIT's SPNEGO: the mechanism actually in use.
-        if (mech_type != nullptr) *mech_type = mech_oid_of(sub);
         return major;
     });
 }
@@ -276,8 +355,10 @@ GSSNEG_EXPORT OM_uint32 gssi_inquire_sec_context_by_oid(OM_uint32* minor_status,
     return guard(minor_status, [&]() -> OM_uint32 {
         if (data_set == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
         *data_set = GSS_C_NO_BUFFER_SET;
-        return forward(
-            context_handle,
+        // No Negotiate OIDs of its own: MIT's SPNEGO answers
+        // GSS_S_UNAVAILABLE until there is a mechanism context to ask.
+        return forward_inquiry(
+            context_handle, GSS_S_UNAVAILABLE,
             [&](gss_ctx_id_t h) { return gss_inquire_sec_context_by_oid(minor_status, h, desired_object, data_set); },
             [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
                 return t.inquire_sec_context_by_oid(minor_status, h, desired_object, data_set);
@@ -360,8 +441,8 @@ GSSNEG_EXPORT OM_uint32 gssi_wrap_size_limit(OM_uint32* minor_status, gss_ctx_id
                                              gss_qop_t qop_req, OM_uint32 req_output_size,
                                              OM_uint32* max_input_size) {
     return guard(minor_status, [&]() -> OM_uint32 {
-        return forward(
-            context_handle,
+        return forward_inquiry(
+            context_handle, GSS_S_NO_CONTEXT,
             [&](gss_ctx_id_t h) {
                 return gss_wrap_size_limit(minor_status, h, conf_req_flag, qop_req, req_output_size, max_input_size);
             },

@@ -181,27 +181,39 @@ GSSNEG_EXPORT OM_uint32 gssi_release_cred(OM_uint32* minor_status, gss_cred_id_t
     });
 }
 
+// What MIT's SPNEGO reports: the first mechanism of the credential
+// (Kerberos when it has one), its name and lifetime. Without any name,
+// GSS_C_NO_NAME, which the mechglue's gss_inquire_cred (it displays every
+// name a mechanism returns) turns into GSS_S_BAD_NAME, as it does for MIT's
+// SPNEGO over an NTLM acceptor credential.
 GSSNEG_EXPORT OM_uint32 gssi_inquire_cred(OM_uint32* minor_status, gss_cred_id_t cred_handle, gss_name_t* name,
                                           OM_uint32* lifetime, gss_cred_usage_t* cred_usage,
                                           gss_OID_set* mechanisms) {
     return guard(minor_status, [&]() -> OM_uint32 {
         if (name != nullptr) *name = GSS_C_NO_NAME;
         if (mechanisms != nullptr) *mechanisms = GSS_C_NO_OID_SET;
+        if (lifetime != nullptr) *lifetime = 0;
         const NegoCredHandle* cred = nego_cred_of(cred_handle);
-        if (name != nullptr) {
-            auto n = std::make_unique<NegoNameHandle>();
-            if (cred->krb5) {
-                OM_uint32 minor = 0;
-                if (!GSS_ERROR(krb5::mechglue()->inquire_cred(&minor, cred->krb5.get(), n->krb5.out(), nullptr,
-                                                               nullptr, nullptr)) &&
-                    n->krb5)
-                    *name = reinterpret_cast<gss_name_t>(n.release());
-            } else if (cred->ntlm && cred->ntlm->cred->name()) {
-                n->ntlm = *cred->ntlm->cred->name();
-                *name = reinterpret_cast<gss_name_t>(n.release());
+        auto n = std::make_unique<NegoNameHandle>();
+        OM_uint32 life = GSS_C_INDEFINITE;
+        if (cred->krb5) {
+            OM_uint32 minor = 0;
+            OM_uint32 krb5_life = 0;
+            const OM_uint32 major = krb5::mechglue()->inquire_cred(
+                &minor, cred->krb5.get(), name != nullptr ? n->krb5.out() : nullptr, &krb5_life, nullptr, nullptr);
+            if (!GSS_ERROR(major)) {
+                life = krb5_life;
+            } else if (cred->ntlm) {
+                // The NTLM part answers instead.
+                n->krb5.reset();
+            } else {
+                if (minor_status != nullptr) *minor_status = minor;
+                return major;
             }
         }
-        if (lifetime != nullptr) *lifetime = GSS_C_INDEFINITE;
+        if (!n->krb5 && cred->ntlm && cred->ntlm->cred->name()) n->ntlm = *cred->ntlm->cred->name();
+        if (name != nullptr && (n->krb5 || n->ntlm)) *name = reinterpret_cast<gss_name_t>(n.release());
+        if (lifetime != nullptr) *lifetime = life;
         if (cred_usage != nullptr) *cred_usage = cred->usage;
         if (mechanisms != nullptr) *mechanisms = make_oid_set({&oid::spnego});
         return GSS_S_COMPLETE;
@@ -264,6 +276,13 @@ GSSNEG_EXPORT OM_uint32 gssi_import_name_by_mech(OM_uint32* minor_status, gss_co
     return guard(minor_status, [&]() -> OM_uint32 { return import(input_name_buffer, input_name_type, output_name); });
 }
 
+// The name type goes back as one of this module's static OIDs (oids.h):
+// the mechglue keeps it in the union name it builds around ours and frees
+// it with gss_release_oid when that name is released. The krb5
+// mechanism's type for a name it has not made a mechanism name is the
+// inner union name's own copy of the application's OID, freed again when
+// the inner name is released; a type this module does not know is not
+// reported.
 GSSNEG_EXPORT OM_uint32 gssi_display_name(OM_uint32* minor_status, gss_name_t input_name,
                                           gss_buffer_t output_name_buffer, gss_OID* output_name_type) {
     return guard(minor_status, [&]() -> OM_uint32 {
@@ -272,24 +291,25 @@ GSSNEG_EXPORT OM_uint32 gssi_display_name(OM_uint32* minor_status, gss_name_t in
         if (output_name_type != nullptr) *output_name_type = GSS_C_NO_OID;
         NegoNameHandle* n = nego_name_of(input_name);
         if (n->krb5) {
-            // The name type belongs to the krb5 mechanism (a static OID of
-            // libgssapi_krb5), so it may be handed on as is.
             krb5::MechBuffer text;
-            const OM_uint32 major =
-                krb5::mechglue()->display_name(minor_status, n->krb5.get(), text.get(), output_name_type);
+            gss_OID type = GSS_C_NO_OID;
+            const OM_uint32 major = krb5::mechglue()->display_name(minor_status, n->krb5.get(), text.get(), &type);
             if (GSS_ERROR(major)) return major;
             set_buffer(output_name_buffer, ByteView(static_cast<const uint8_t*>(text.desc().value), text.desc().length));
+            if (output_name_type != nullptr) *output_name_type = oid::static_name_type(type);
             return GSS_S_COMPLETE;
         }
         if (n->ntlm) {
-            // This module's NTLM display, for its name type.
+            // This module's NTLM display, for its name type (a static OID).
             const NameHandle tmp(*n->ntlm);
-            return gss_display_name(minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&tmp)),
-                                    output_name_buffer, output_name_type);
+            gss_OID type = GSS_C_NO_OID;
+            const OM_uint32 major = gss_display_name(
+                minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&tmp)), output_name_buffer, &type);
+            if (output_name_type != nullptr) *output_name_type = oid::static_name_type(type);
+            return major;
         }
         set_buffer(output_name_buffer, ByteView(n->external));
-        // The application's own type OID would dangle once the name is
-        // released; the display type is left unset for such names.
+        if (output_name_type != nullptr) *output_name_type = oid::static_name_type(n->type.get());
         return GSS_S_COMPLETE;
     });
 }

@@ -60,6 +60,7 @@ public:
     spnego::SubResult step(ByteView input) override {
         OM_uint32 minor = 0;
         OM_uint32 flags = 0;
+        OM_uint32 time_rec = 0;
         krb5::MechBuffer out;
         gss_buffer_desc in = buffer_of(input);
         OM_uint32 major;
@@ -69,22 +70,27 @@ public:
             major = m_table.init_sec_context(&minor, m_cred, m_ctx.inout(), m_target, krb5::krb5_oid(),
                                              m_req_flags | GSS_C_INTEG_FLAG, 0, m_call.bindings,
                                              input.empty() ? GSS_C_NO_BUFFER : &in, nullptr, out.get(), &flags,
-                                             nullptr);
+                                             &time_rec);
         } else {
             major = m_table.accept_sec_context(&minor, m_ctx.inout(), m_cred, &in, m_call.bindings,
-                                               m_src_name.out(), nullptr, out.get(), &flags, nullptr,
+                                               m_src_name.out(), nullptr, out.get(), &flags, &time_rec,
                                                m_delegated.out());
         }
         spnego::SubResult r;
         r.major = major;
         r.minor = minor;
         r.token = bytes_of(out.desc());
-        if (GSS_ERROR(major)) r.detail = krb5::describe_status(major, minor);
-        else m_flags = flags;
+        if (GSS_ERROR(major)) {
+            r.detail = krb5::describe_status(major, minor);
+        } else {
+            m_flags = flags;
+            m_time_rec = time_rec;
+        }
         return r;
     }
 
     OM_uint32 flags() const override { return m_flags; }
+    OM_uint32 time_rec() const noexcept override { return m_time_rec; }
     bool wants_mech_list_mic() const override { return false; }
 
     Bytes get_mic(ByteView message) override {
@@ -155,6 +161,7 @@ private:
     krb5::MechName m_src_name;
     krb5::MechCred m_delegated;
     OM_uint32 m_flags = 0;
+    OM_uint32 m_time_rec = 0;
 };
 
 // ---- NTLM ----
@@ -188,16 +195,17 @@ public:
     spnego::SubResult step(ByteView input) override {
         OM_uint32 minor = 0;
         OM_uint32 flags = 0;
+        OM_uint32 time_rec = 0;
         gss_buffer_desc out{0, nullptr};
         gss_buffer_desc in = buffer_of(input);
         OM_uint32 major;
         if (m_initiator) {
             major = gss_init_sec_context(&minor, m_cred, &m_ctx, m_target, &oid::ntlm, m_req_flags | GSS_C_INTEG_FLAG,
                                          0, m_call.bindings, input.empty() ? GSS_C_NO_BUFFER : &in, nullptr, &out,
-                                         &flags, nullptr);
+                                         &flags, &time_rec);
         } else {
             major = gss_accept_sec_context(&minor, &m_ctx, m_cred, &in, m_call.bindings, &m_src_name, nullptr, &out,
-                                           &flags, nullptr, nullptr);
+                                           &flags, &time_rec, nullptr);
         }
         spnego::SubResult r;
         r.major = major;
@@ -210,11 +218,13 @@ public:
             r.detail = !detail.empty() ? detail : text != nullptr ? text : "NTLM failed";
         } else {
             m_flags = flags;
+            m_time_rec = time_rec;
         }
         return r;
     }
 
     OM_uint32 flags() const override { return m_flags; }
+    OM_uint32 time_rec() const noexcept override { return m_time_rec; }
 
     bool wants_mech_list_mic() const override {
         // MS-SPNG 3.3.5.1 via MIT's private inquiry: NTLM asks for the
@@ -273,6 +283,7 @@ private:
     gss_ctx_id_t m_ctx = GSS_C_NO_CONTEXT;
     gss_name_t m_src_name = GSS_C_NO_NAME;
     OM_uint32 m_flags = 0;
+    OM_uint32 m_time_rec = 0;
 };
 
 // ntlm_targets: "service@host", either part "*", compared without case.

@@ -24,18 +24,35 @@ std::optional<std::array<uint8_t, 16>> bindings_hash(gss_channel_bindings_t cb) 
                                        view_of(&cb->application_data));
 }
 
-OM_uint32 gss_flags_of(const ntlm::SessionInfo& s, OM_uint32 req_flags) {
+OM_uint32 gss_flags_of(uint32_t negotiate_flags, bool anonymous, OM_uint32 req_flags) {
     OM_uint32 f = 0;
-    if (s.flags & (ntlm::flag::sign | ntlm::flag::seal)) {
+    if (negotiate_flags & (ntlm::flag::sign | ntlm::flag::seal)) {
         f |= GSS_C_INTEG_FLAG;
         f |= req_flags & (GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG);
     }
-    if (s.flags & ntlm::flag::seal) f |= GSS_C_CONF_FLAG;
-    if (s.flags & ntlm::flag::identify) f |= GSS_C_IDENTIFY_FLAG;
-    if (s.response == ntlm::ResponseKind::anonymous) f |= GSS_C_ANON_FLAG;
+    if (negotiate_flags & ntlm::flag::seal) f |= GSS_C_CONF_FLAG;
+    if (negotiate_flags & ntlm::flag::identify) f |= GSS_C_IDENTIFY_FLAG;
+    if (anonymous) f |= GSS_C_ANON_FLAG;
+    return f;
+}
+
+OM_uint32 gss_flags_of(const ntlm::SessionInfo& s, OM_uint32 req_flags) {
+    OM_uint32 f = gss_flags_of(s.flags, s.response == ntlm::ResponseKind::anonymous, req_flags);
     // MIT krb5 1.19 and later: only bindings that were checked and matched.
     if (s.channel_bound) f |= GSS_C_CHANNEL_BOUND_FLAG;
     return f;
+}
+
+// The flags of a context still establishing: those it will honour, from
+// the NegotiateFlags sent so far (the NEGOTIATE's for an initiator, the
+// CHALLENGE's for an acceptor), which the handshake can only narrow. As
+// with krb5, a partial context reports them but no names and no lifetime.
+OM_uint32 partial_flags(const ContextHandle& ctx) {
+    if (ctx.client)
+        return gss_flags_of(ctx.client->requested_flags(), (ctx.client->requested_flags() & ntlm::flag::anonymous) != 0,
+                            ctx.req_flags);
+    if (ctx.server) return gss_flags_of(ctx.server->challenge_flags(), false, GSS_C_REPLAY_FLAG | GSS_C_SEQUENCE_FLAG);
+    return 0;
 }
 
 void finish(ContextHandle& ctx, const ntlm::SessionInfo& session) {
@@ -53,7 +70,7 @@ void check_mech(gss_const_OID mech_type) {
 }
 
 OM_uint32 remaining(const ContextHandle& ctx) {
-    if (!ctx.established) return GSS_C_INDEFINITE;
+    if (!ctx.established) return 0;
     const time_t now = std::time(nullptr);
     if (ctx.expiry <= now) return 0;
     // A lifetime past what OM_uint32 holds reads as indefinite, never wraps.
@@ -98,6 +115,7 @@ GSSNEG_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor_status, gss_cred_i
             params.lm_compat_level = params.config->lm_compat_level;
             ctx->client = std::make_unique<ntlm::NtlmClient>(std::move(cred), std::move(params));
             set_buffer(output_token, ByteView(ctx->client->step({})));
+            if (ret_flags != nullptr) *ret_flags = partial_flags(*ctx);
             *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());
             return GSS_S_CONTINUE_NEEDED;
         }
@@ -144,6 +162,7 @@ GSSNEG_EXPORT OM_uint32 gss_accept_sec_context(OM_uint32* minor_status, gss_ctx_
             params.config = current_config();
             ctx->server = std::make_unique<ntlm::NtlmServer>(std::move(cred), std::move(params));
             set_buffer(output_token, ByteView(ctx->server->step(view_of(input_token))));
+            if (ret_flags != nullptr) *ret_flags = partial_flags(*ctx);
             *context_handle = reinterpret_cast<gss_ctx_id_t>(ctx.release());
             return GSS_S_CONTINUE_NEEDED;
         }
@@ -186,6 +205,9 @@ GSSNEG_EXPORT OM_uint32 gss_context_time(OM_uint32* minor_status, gss_ctx_id_t c
     });
 }
 
+// A partially established context answers with its flags, locally_initiated
+// and open; krb5 reports no names and a lifetime of 0 until its context is
+// established, and so does NTLM, with partial_flags.
 GSSNEG_EXPORT OM_uint32 gss_inquire_context(OM_uint32* minor_status, gss_ctx_id_t context_handle,
                                             gss_name_t* src_name, gss_name_t* targ_name, OM_uint32* lifetime_rec,
                                             gss_OID* mech_type, OM_uint32* ctx_flags, int* locally_initiated,
@@ -194,18 +216,19 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_context(OM_uint32* minor_status, gss_ctx_id_
         if (src_name != nullptr) *src_name = GSS_C_NO_NAME;
         if (targ_name != nullptr) *targ_name = GSS_C_NO_NAME;
         const ContextHandle* ctx = context_of(context_handle);
-        std::optional<ntlm::Name> initiator = ctx->session.initiator;
-        if (!initiator && ctx->initiator && ctx->client && ctx->client->session().initiator)
-            initiator = ctx->client->session().initiator;
-        const std::optional<ntlm::Name>& initiator_name = initiator;
-        const std::optional<ntlm::Name>& acceptor_name = ctx->target;
-        if (src_name != nullptr && initiator_name)
-            *src_name = reinterpret_cast<gss_name_t>(new NameHandle(*initiator_name));
-        if (targ_name != nullptr && acceptor_name)
-            *targ_name = reinterpret_cast<gss_name_t>(new NameHandle(*acceptor_name));
+        if (ctx->established) {
+            // Both made before either is handed out, so that a failure leaks neither.
+            std::unique_ptr<NameHandle> src;
+            std::unique_ptr<NameHandle> targ;
+            if (src_name != nullptr && ctx->session.initiator)
+                src = std::make_unique<NameHandle>(*ctx->session.initiator);
+            if (targ_name != nullptr && ctx->target) targ = std::make_unique<NameHandle>(*ctx->target);
+            if (src) *src_name = reinterpret_cast<gss_name_t>(src.release());
+            if (targ) *targ_name = reinterpret_cast<gss_name_t>(targ.release());
+        }
         if (lifetime_rec != nullptr) *lifetime_rec = remaining(*ctx);
         if (mech_type != nullptr) *mech_type = &oid::ntlm;
-        if (ctx_flags != nullptr) *ctx_flags = ctx->ret_flags;
+        if (ctx_flags != nullptr) *ctx_flags = ctx->established ? ctx->ret_flags : partial_flags(*ctx);
         if (locally_initiated != nullptr) *locally_initiated = ctx->initiator ? 1 : 0;
         if (open != nullptr) *open = ctx->established ? 1 : 0;
         return GSS_S_COMPLETE;

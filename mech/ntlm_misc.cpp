@@ -87,16 +87,11 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_mech_for_saslname(OM_uint32* minor_status, c
 }
 
 // The mechglue offers every OID it releases to each mechanism: claim only
-// our own static OIDs.
+// the static OIDs this module hands out (oids.h), so that gss_release_oid
+// never frees one of them.
 GSSNEG_EXPORT OM_uint32 gss_internal_release_oid(OM_uint32* minor_status, gss_OID* oid_ptr) {
     if (minor_status != nullptr) *minor_status = 0;
-    if (oid_ptr == nullptr || *oid_ptr == GSS_C_NO_OID) return GSS_S_CONTINUE_NEEDED;
-    for (const gss_OID ours : {&oid::ntlm, &oid::spnego, &oid::krb5, &oid::nt_user_name, &oid::nt_hostbased_service,
-                               &oid::nt_anonymous}) {
-        if (*oid_ptr == ours) {
-            *oid_ptr = GSS_C_NO_OID;
-            return GSS_S_COMPLETE;
-        }
-    }
-    return GSS_S_CONTINUE_NEEDED;
+    if (oid_ptr == nullptr || *oid_ptr == GSS_C_NO_OID || !oid::is_static(*oid_ptr)) return GSS_S_CONTINUE_NEEDED;
+    *oid_ptr = GSS_C_NO_OID;
+    return GSS_S_COMPLETE;
 }

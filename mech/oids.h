@@ -16,7 +16,9 @@ extern gss_OID_desc nt_hostbased_service;
 extern gss_OID_desc nt_hostbased_service_x;
 extern gss_OID_desc nt_anonymous;
 extern gss_OID_desc nt_export_name;
+extern gss_OID_desc nt_composite_export;
 extern gss_OID_desc krb5_nt_principal_name;
+extern gss_OID_desc krb5_nt_enterprise_name;
 extern gss_OID_desc inq_sspi_session_key;
 extern gss_OID_desc spnego_req_mechlist_mic;
 extern gss_OID_desc ntlm_reset_crypto;
@@ -40,5 +42,17 @@ extern gss_OID_desc deprecated;
 extern gss_OID_desc mech_nego;
 extern gss_OID_desc itok_framed;
 }  // namespace ma
+
+// The mechglue keeps whatever OID a mechanism returns as a name type and
+// later hands it to gss_release_oid, which frees every OID that no
+// mechanism's gss_internal_release_oid claims. So every OID this module
+// returns on its own (not inside an OID set, whose elements are copies) is
+// one of its static OIDs, and is_static tells them apart.
+//
+// This module's static OID for a name type, by value, or GSS_C_NO_OID for
+// a type it does not know (never a pointer into another object).
+gss_OID static_name_type(gss_const_OID type) noexcept;
+// Whether oid is one of the static OIDs this module returns.
+bool is_static(gss_const_OID oid) noexcept;
 
 }  // namespace gssneg::mech::oid

@@ -34,6 +34,9 @@ public:
 
     bool complete() const noexcept { return m_state == State::done; }
     const SessionInfo& session() const noexcept { return m_session; }
+    // The NegotiateFlags the NEGOTIATE asked for (0 before it is made): the
+    // most the session can have.
+    uint32_t requested_flags() const noexcept { return m_requested_flags; }
 
 private:
     enum class State { start, sent_negotiate, done, failed };

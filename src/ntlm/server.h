@@ -35,6 +35,9 @@ public:
 
     bool complete() const noexcept { return m_state == State::done; }
     const SessionInfo& session() const noexcept { return m_session; }
+    // The NegotiateFlags the CHALLENGE offered (0 before it is made): the
+    // most the session can have.
+    uint32_t challenge_flags() const noexcept { return m_challenge_flags; }
 
 private:
     enum class State { start, sent_challenge, done, failed };

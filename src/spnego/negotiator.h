@@ -98,6 +98,8 @@ public:
     NegoStep step(ByteView input);
 
     bool complete() const noexcept { return m_state == State::done; }
+    // After an error (the exchange cannot go on).
+    bool failed() const noexcept { return m_state == State::failed; }
     // The chosen mechanism once one is chosen; the sub-mechanism once it exists.
     std::optional<Mech> chosen() const noexcept { return m_chosen; }
     SubMechanism* sub() const noexcept { return m_sub.get(); }

@@ -21,6 +21,10 @@ with-kdc.sh; --kinit alice for the Kerberos case).
                     and her password; NTLMUSER unset); the user file is
                     still the acceptor's database
 
+After each leg, the side that stepped is read as an application reads a
+context early (target_name, initiator_name, actual_flags, lifetime, mech),
+each value as MIT's SPNEGO reports it at that stage.
+
 After the handshake, both contexts are exported and imported again (see
 below), and then, in both directions: wrap/unwrap with confidentiality,
 the replayed wrap token (GSS_S_DUPLICATE_TOKEN from Kerberos, GSS_S_BAD_SIG
@@ -134,21 +138,94 @@ initiator = gssapi.SecurityContext(name=target, mech=spnego, usage="initiate", f
                                    creds=initiator_creds)
 acceptor = gssapi.SecurityContext(usage="accept")
 
+
+def flag_names(flags):
+    return sorted(f.name for f in flags)
+
+
+def name_text(name):
+    """python-gssapi wraps the initiator name of gss_inquire_context in a
+    Name even when there is none (GSS_C_NO_NAME), and displaying that one
+    fails with GSS_S_CALL_INACCESSIBLE_READ | GSS_S_BAD_NAME."""
+    if name is None:
+        return None
+    try:
+        return str(name)
+    except gssapi.exceptions.GSSError as e:
+        if e.maj_code != 0x1020000:
+            raise
+        return None
+
+
+def observe(side, ctx):
+    """What an application reads of a context between legs: the names,
+    flags, mechanism and lifetime through gss_inquire_context and
+    gss_context_time (which a context still establishing has not: python
+    raises MissingContextError for its GSS_S_NO_CONTEXT). The names are
+    released when python drops them."""
+    target = name_text(ctx.target_name)
+    source = name_text(ctx.initiator_name)
+    try:
+        lifetime = "positive" if ctx.lifetime > 0 else "zero"
+    except gssapi.exceptions.MissingContextError:
+        lifetime = "no context time"
+    return (side, "complete" if ctx.complete else "continuing", ctx.mech.dotted_form, source, target,
+            flag_names(ctx.actual_flags), lifetime)
+
+
+observed = []
 legs = []
 token = initiator.step()
+observed.append(observe("initiator", initiator))
 while True:
     legs.append(("initiator", token))
     token = acceptor.step(token)
+    observed.append(observe("acceptor", acceptor))
     if not token:
         break
     legs.append(("acceptor", token))
     token = initiator.step(token)
+    observed.append(observe("initiator", initiator))
     if not token:
         break
     if len(legs) > 8:
         fail("the handshake does not end")
 check("initiator complete", True, initiator.complete)
 check("acceptor complete", True, acceptor.complete)
+
+# Read early, as MIT's SPNEGO answers: while the mechanism's context
+# establishes, SPNEGO as the mechanism, no names, no context time, and the
+# flags the context will honour; once the mechanism is done but SPNEGO is
+# not, its names and lifetime; the flags never with protection_ready or
+# transferable before the end.
+NEEDED = ["confidentiality", "integrity", "out_of_sequence_detection", "replay_detection"]
+if CASE == "kerberos":
+    client = os.environ["GSSNEG_ALICE"]
+    service = "host/localhost@" + os.environ["GSSNEG_REALM"]
+    asked = sorted(NEEDED + ["delegate_to_peer", "mutual_authentication"])
+    expected_observed = [
+        ("initiator", "continuing", SPNEGO_OID, None, None, asked, "no context time"),
+        # krb5 marks a context transferable, and an acceptor prot-ready
+        # once done.
+        ("acceptor", "complete", KRB5_OID, client, service, sorted(asked + ["protection_ready", "transferable"]),
+         "positive"),
+        ("initiator", "complete", KRB5_OID, client, service, sorted(asked + ["transferable"]), "positive"),
+    ]
+else:
+    client = NTLM_DOMAIN + "\\" + NTLM_USER
+    # NTLM honours all but mutual authentication; an NTLM acceptor
+    # credential has no name.
+    expected_observed = [
+        ("initiator", "continuing", SPNEGO_OID, None, None, NEEDED, "no context time"),
+        ("acceptor", "continuing", SPNEGO_OID, None, None, NEEDED, "no context time"),
+        ("initiator", "continuing", SPNEGO_OID, client, "host@localhost", NEEDED, "positive"),
+        ("acceptor", "complete", NTLM_OID, client, None, NEEDED, "positive"),
+        ("initiator", "complete", NTLM_OID, client, "host@localhost", NEEDED, "positive"),
+    ]
+for i, (want, got) in enumerate(zip(expected_observed, observed)):
+    check("after leg %d, %s: (complete, mech, initiator name, target name, flags, lifetime)" % (i + 1, want[0]),
+          want, got)
+check("observations", len(expected_observed), len(observed))
 
 print("---- SPNEGO legs ----")
 described = []
