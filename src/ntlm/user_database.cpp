@@ -182,7 +182,7 @@ std::optional<UserEntry> parse_plain(std::string_view line) {
     if (entry.user.empty() || !valid_utf8(entry.user) || !valid_utf8(password)) return std::nullopt;
     entry.nt_hash = nt_owf_v1(password);
     if (utf8_length(password) <= lm_password_max_chars) entry.lm_hash = lm_owf_v1(password);
-    entry.password.emplace(password.begin(), password.end());
+    entry.password.emplace(password);
     return entry;
 }
 
@@ -210,7 +210,7 @@ FileText read_file(const std::string& path) {
             ok = n == 0;
             break;
         }
-        out.text.append(buf.data(), static_cast<size_t>(n));
+        out.text.append(std::string_view(buf.data(), static_cast<size_t>(n)));
     }
     const int saved_errno = errno;
     ::close(fd);
