@@ -1,14 +1,15 @@
 // Secrets left in memory, through the real mechglue. An initiator with a
-// password credential logs on to an acceptor whose user file holds the same
-// password in plain text, over NTLM and over Negotiate; the contexts sign
-// and seal, and (Negotiate) travel by export and import; then everything is
-// deleted and released. The process's writable memory (/proc/self/maps,
-// read through /proc/self/mem: the heap, free chunks included, anonymous
-// maps and the writable data of every loaded object) must then hold none
-// of: the password in UTF-8, upper-cased or in UTF-16LE; its NTOWFv2; any
-// context's session key or the four sign and seal keys derived from it.
-// Once the user file has changed and been read again, the password's NT
-// hash must be gone too.
+// password credential (from gss_acquire_cred_with_password, and for NTLM
+// also from gss_acquire_cred_from's "password" key) logs on to an acceptor
+// whose user file holds the same password in plain text, over NTLM and over
+// Negotiate; the contexts sign and seal, and (Negotiate) travel by export
+// and import; then everything is deleted and released. The process's
+// writable memory (/proc/self/maps, read through /proc/self/mem: the heap,
+// free chunks included, anonymous maps and the writable data of every
+// loaded object) must then hold none of: the password in UTF-8, upper-cased
+// or in UTF-16LE; its NTOWFv2; any context's session key or the four sign
+// and seal keys derived from it. Once the user file has changed and been
+// read again, the password's NT hash must be gone too.
 //
 // The test keeps every secret XOR-masked and compares memory against the
 // masked form, so that its own copies are never found; a secret is unmasked
@@ -395,6 +396,25 @@ gss_cred_id_t password_cred(gss_OID mech) {
     return cred;
 }
 
+// The same through gss_acquire_cred_from's "password" key.
+gss_cred_id_t store_password_cred(gss_OID mech) {
+    OM_uint32 minor = 0;
+    gss_name_t user = import(std::string(domain_name) + "\\" + user_name, GSS_C_NT_USER_NAME);
+    const Masked pw = password();
+    ClearText value(pw.size() + 1);
+    pw.reveal(value.data());
+    value.data()[pw.size()] = '\0';
+    gss_key_value_element_desc element{"password", reinterpret_cast<const char*>(value.data())};
+    gss_key_value_set_desc store{1, &element};
+    gss_OID_set_desc mechs{1, mech};
+    gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
+    const OM_uint32 major = gss_acquire_cred_from(&minor, user, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &store,
+                                                  &cred, nullptr, nullptr);
+    gss_release_name(&minor, &user);
+    REQUIRE(major == GSS_S_COMPLETE);
+    return cred;
+}
+
 struct Pair {
     gss_ctx_id_t ini = GSS_C_NO_CONTEXT;
     gss_ctx_id_t acc = GSS_C_NO_CONTEXT;
@@ -561,6 +581,14 @@ TEST_CASE("no password, hash or key is left in memory after logons, transfers an
         Pair p = establish(&ntlm_oid, cred);
         keep(keys_of(p.ini, "NTLM"));
         exchange_messages(p);
+        delete_pair(p);
+        OM_uint32 minor = 0;
+        gss_release_cred(&minor, &cred);
+    }
+    {
+        gss_cred_id_t cred = store_password_cred(&ntlm_oid);
+        Pair p = establish(&ntlm_oid, cred);
+        keep(keys_of(p.ini, "NTLM (credential store)"));
         delete_pair(p);
         OM_uint32 minor = 0;
         gss_release_cred(&minor, &cred);
