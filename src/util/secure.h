@@ -7,8 +7,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <span>
+#include <cstring>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -93,9 +94,13 @@ public:
     void reserve(size_t capacity) {
         if (capacity > m_capacity) reallocate(capacity);
     }
+    // text may be part of this string.
     void append(std::string_view text) {
         if (text.empty()) return;
-        if (text.size() > m_capacity - m_size) reallocate(grown_capacity(m_size + text.size()));
+        if (text.size() > m_capacity - m_size) {
+            reallocate(grown_capacity(m_size + text.size()), text);
+            return;
+        }
         std::copy(text.begin(), text.end(), m_p + m_size);
         m_size += text.size();
         m_p[m_size] = '\0';
@@ -105,9 +110,16 @@ public:
         append(text);
         return *this;
     }
+    // text may be part of this string. The buffer is kept when text fits.
     void assign(std::string_view text) {
-        clear();
-        append(text);
+        if (text.size() > m_capacity) {
+            *this = BasicSecureString(text, m_alloc);
+            return;
+        }
+        if (m_p == nullptr) return;  // text is empty, and so is this string
+        std::memmove(m_p, text.data(), text.size());
+        secure_wipe(m_p + text.size(), m_capacity + 1 - text.size());
+        m_size = text.size();
     }
     // Wipes the characters; the buffer is kept for reuse.
     void clear() noexcept {
@@ -120,11 +132,14 @@ private:
         constexpr size_t smallest = 31;
         return std::max({needed, smallest, m_capacity + m_capacity / 2});
     }
-    void reallocate(size_t capacity) {
+    // The old characters, then tail, go into a new buffer before the old
+    // one is wiped and released.
+    void reallocate(size_t capacity, std::string_view tail = {}) {
         char* p = m_alloc.allocate(capacity + 1);
         std::copy(data(), data() + m_size, p);
-        p[m_size] = '\0';
-        const size_t size = m_size;
+        std::copy(tail.begin(), tail.end(), p + m_size);
+        const size_t size = m_size + tail.size();
+        p[size] = '\0';
         release();
         m_p = p;
         m_size = size;

@@ -134,6 +134,22 @@ TEST_CASE("copies and moves of a secret string each wipe what they own", "[secur
     CHECK(log.returned_dirty == 0);
 }
 
+TEST_CASE("a secret string appended or assigned from its own characters", "[secure]") {
+    AllocationLog log;
+    {
+        RecordedString s{"0123456789", RecordingAllocator<char>(&log)};
+        // Grows past its capacity: the tail is read before the old buffer goes.
+        while (s.size() < 200) s.append(s.view());
+        CHECK(s.size() == 320);
+        CHECK(s.view().substr(300) == "01234567890123456789");
+        s.assign(s.view().substr(15, 5));
+        CHECK(s.view() == "56789");
+        CHECK(all_zero(s.data() + 5, s.capacity() + 1 - 5));
+    }
+    CHECK(log.allocations == log.deallocations);
+    CHECK(log.returned_dirty == 0);
+}
+
 TEST_CASE("SecureString compares, views and converts like text", "[secure]") {
     const SecureString s("hunter2");
     CHECK(s == "hunter2");
