@@ -562,13 +562,35 @@ bool oid_is(ByteView oid, const gss_OID_desc& want) {
     return same_bytes(oid, {static_cast<const uint8_t*>(want.elements), want.length});
 }
 
-Bytes with_mech_header(const gss_OID_desc& mech, ByteView token) {
-    ByteWriter w;
-    w.u32be(mech.length);
-    w.bytes({static_cast<const uint8_t*>(mech.elements), mech.length});
-    w.bytes(token);
-    return w.take();
+// Frames a mechanism's exported context into out. The token holds the
+// session key: it is written once, straight into the output buffer.
+void set_with_mech_header(gss_buffer_t out, const gss_OID_desc& mech, ByteView token) {
+    MallocBuffer framed(oid_length_octets + mech.length + token.size());
+    uint8_t* p = framed.data();
+    for (size_t i = 0; i < oid_length_octets; ++i)
+        *p++ = static_cast<uint8_t>(mech.length >> (8 * (oid_length_octets - 1 - i)));
+    p = std::copy_n(static_cast<const uint8_t*>(mech.elements), mech.length, p);
+    std::copy(token.begin(), token.end(), p);
+    out->length = framed.size();
+    out->value = framed.release();
 }
+
+// A context token this module's NTLM made (malloc), wiped and freed when
+// it goes out of scope.
+class OwnSecretToken final {
+public:
+    OwnSecretToken() = default;
+    OwnSecretToken(const OwnSecretToken&) = delete;
+    OwnSecretToken& operator=(const OwnSecretToken&) = delete;
+    ~OwnSecretToken() {
+        secure_wipe(m_buf.value, m_buf.length);
+        std::free(m_buf.value);
+    }
+    gss_buffer_t get() noexcept { return &m_buf; }
+
+private:
+    gss_buffer_desc m_buf{0, nullptr};
+};
 
 }  // namespace
 
@@ -590,13 +612,13 @@ GSSNEG_EXPORT OM_uint32 gssi_export_sec_context(OM_uint32* minor_status, gss_ctx
             const OM_uint32 major = table().export_sec_context(minor_status, &h, token.get());
             if (GSS_ERROR(major)) return major;
             set_buffer(interprocess_token, view_of(token.get()));
+            // The mechglue frees its copy without wiping it.
+            secure_wipe(token.get()->value, token.get()->length);
         } else {
-            gss_buffer_desc token = GSS_C_EMPTY_BUFFER;
-            const OM_uint32 major = gss_export_sec_context(minor_status, &h, &token);
+            OwnSecretToken token;
+            const OM_uint32 major = gss_export_sec_context(minor_status, &h, token.get());
             if (GSS_ERROR(major)) return major;
-            const Bytes framed = with_mech_header(oid::ntlm, view_of(&token));
-            std::free(token.value);  // this module's allocation (malloc)
-            set_buffer(interprocess_token, ByteView(framed));
+            set_with_mech_header(interprocess_token, oid::ntlm, view_of(token.get()));
         }
         // RFC 2743 2.2.8: the exported context is no longer usable here. The
         // mechanism has deleted its own context.

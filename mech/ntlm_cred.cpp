@@ -40,13 +40,24 @@ void check_mechs(gss_OID_set desired_mechs) {
     throw GssError(GSS_S_BAD_MECH, Minor::none, "NTLM is not among the desired mechanisms");
 }
 
+int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Decoded straight into the key: no other copy of the hash is made.
 Key16 parse_nt_hash(std::string_view hex) {
-    auto parsed = parse_hex(hex);
-    if (!parsed) throw GssError(GSS_S_CRED_UNAVAIL, Minor::bad_cred_store_value, "nt_hash is not hex");
-    Bytes& b = *parsed;
-    if (b.size() != 16) throw GssError(GSS_S_CRED_UNAVAIL, Minor::bad_cred_store_value, "nt_hash is not 16 bytes");
-    Key16 k(std::span<const uint8_t, 16>(b.data(), 16));
-    secure_wipe(b.data(), b.size());
+    Key16 k;
+    if (hex.size() != 2 * k.size())
+        throw GssError(GSS_S_CRED_UNAVAIL, Minor::bad_cred_store_value, "nt_hash is not 16 bytes");
+    for (size_t i = 0; i < k.size(); ++i) {
+        const int hi = hex_digit(hex[2 * i]);
+        const int lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) throw GssError(GSS_S_CRED_UNAVAIL, Minor::bad_cred_store_value, "nt_hash is not hex");
+        k[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
     return k;
 }
 

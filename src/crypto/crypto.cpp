@@ -104,18 +104,12 @@ void digest_update(EVP_MD_CTX* c, ByteView data) {
     if (!data.empty() && EVP_DigestUpdate(c, data.data(), data.size()) != 1) fail("EVP_DigestUpdate");
 }
 
-Digest16 digest_final(EVP_MD_CTX* c) {
-    Digest16 out{};
-    unsigned int len = 0;
-    if (EVP_DigestFinal_ex(c, out.data(), &len) != 1 || len != out.size()) fail("EVP_DigestFinal_ex");
-    return out;
-}
-
-Digest16 evp_digest(const EVP_MD* md, std::initializer_list<ByteView> parts) {
+void evp_digest(const EVP_MD* md, std::initializer_list<ByteView> parts, std::span<uint8_t, 16> out) {
     const MdCtx c = new_md_ctx();
     if (EVP_DigestInit_ex2(c.get(), md, nullptr) != 1) fail("EVP_DigestInit_ex2");
     for (const ByteView p : parts) digest_update(c.get(), p);
-    return digest_final(c.get());
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(c.get(), out.data(), &len) != 1 || len != out.size()) fail("EVP_DigestFinal_ex");
 }
 
 void cipher_update(EVP_CIPHER_CTX* c, ByteView in, std::span<uint8_t> out) {
@@ -149,13 +143,34 @@ bool legacy_provider_loaded() noexcept { return library().legacy(); }
 
 bool des_available() noexcept { return library().des_ecb_or_null() != nullptr; }
 
-Digest16 md4(ByteView data) {
+void md4(ByteView data, std::span<uint8_t, 16> out) {
     const EVP_MD* md = library().md4_or_null();
-    if (md == nullptr) return fallback::md4(data);
-    return evp_digest(md, {data});
+    if (md != nullptr) {
+        evp_digest(md, {data}, out);
+        return;
+    }
+    Digest16 d = fallback::md4(data);
+    std::copy(d.begin(), d.end(), out.begin());
+    secure_wipe(d.data(), d.size());
 }
 
-Digest16 md5(std::initializer_list<ByteView> parts) { return evp_digest(library().md5(), parts); }
+void md5(std::initializer_list<ByteView> parts, std::span<uint8_t, 16> out) { evp_digest(library().md5(), parts, out); }
+
+void hmac_md5(ByteView key, std::initializer_list<ByteView> parts, std::span<uint8_t, 16> out) {
+    HmacMd5(key).mac(std::span<const ByteView>(parts.begin(), parts.size()), out);
+}
+
+Digest16 md4(ByteView data) {
+    Digest16 out{};
+    md4(data, out);
+    return out;
+}
+
+Digest16 md5(std::initializer_list<ByteView> parts) {
+    Digest16 out{};
+    md5(parts, out);
+    return out;
+}
 
 Digest16 hmac_md5(ByteView key, std::initializer_list<ByteView> parts) { return HmacMd5(key).mac(parts); }
 
@@ -199,20 +214,25 @@ Digest16 HmacMd5::mac(std::initializer_list<ByteView> parts) const {
 }
 
 Digest16 HmacMd5::mac(std::span<const ByteView> parts) const {
+    Digest16 out{};
+    mac(parts, out);
+    return out;
+}
+
+void HmacMd5::mac(std::span<const ByteView> parts, std::span<uint8_t, 16> out) const {
     if (!m_state) fail("HMAC-MD5 used after move");
     MD5_CTX work = m_state->inner;
+    bool ok = true;
     for (const ByteView p : parts) {
-        if (!p.empty() && MD5_Update(&work, p.data(), p.size()) != 1) fail("MD5_Update");
+        if (!p.empty() && MD5_Update(&work, p.data(), p.size()) != 1) ok = false;
     }
     Digest16 inner{};
-    Digest16 out{};
-    bool ok = MD5_Final(inner.data(), &work) == 1;
+    ok = ok && MD5_Final(inner.data(), &work) == 1;
     work = m_state->outer;
     ok = ok && MD5_Update(&work, inner.data(), inner.size()) == 1 && MD5_Final(out.data(), &work) == 1;
     secure_wipe(inner.data(), inner.size());
     secure_wipe(&work, sizeof work);
     if (!ok) fail("HMAC-MD5");
-    return out;
 }
 
 struct Rc4::State {
@@ -418,6 +438,13 @@ Bytes rc4_once(ByteView key, ByteView data) {
 }
 
 std::array<uint8_t, 8> des_encrypt_block(std::span<const uint8_t, 7> key56, std::span<const uint8_t, 8> block) {
+    std::array<uint8_t, 8> out{};
+    des_encrypt_block(key56, block, out);
+    return out;
+}
+
+void des_encrypt_block(std::span<const uint8_t, 7> key56, std::span<const uint8_t, 8> block,
+                       std::span<uint8_t, 8> out) {
     const EVP_CIPHER* cipher = library().des_ecb_or_null();
     if (cipher == nullptr) fail("DES unavailable (no legacy provider)");
 
@@ -434,14 +461,12 @@ std::array<uint8_t, 8> des_encrypt_block(std::span<const uint8_t, 7> key56, std:
     secure_wipe(&bits, sizeof(bits));
 
     const CipherCtx c = new_cipher_ctx();
-    std::array<uint8_t, 8> out{};
     int written = 0;
     const bool ok = EVP_EncryptInit_ex2(c.get(), cipher, key64.data(), nullptr, nullptr) == 1 &&
                     EVP_CIPHER_CTX_set_padding(c.get(), 0) == 1 &&
                     EVP_EncryptUpdate(c.get(), out.data(), &written, block.data(), 8) == 1 && written == 8;
     secure_wipe(key64.data(), key64.size());
     if (!ok) fail("DES-ECB");
-    return out;
 }
 
 uint32_t crc32(ByteView data, uint32_t previous) {

@@ -29,6 +29,11 @@ bool des_available() noexcept;
 Digest16 md4(ByteView data);
 Digest16 md5(std::initializer_list<ByteView> parts);
 Digest16 hmac_md5(ByteView key, std::initializer_list<ByteView> parts);
+// The same written straight into out, for keys: no copy is left behind in
+// a temporary.
+void md4(ByteView data, std::span<uint8_t, 16> out);
+void md5(std::initializer_list<ByteView> parts, std::span<uint8_t, 16> out);
+void hmac_md5(ByteView key, std::initializer_list<ByteView> parts, std::span<uint8_t, 16> out);
 
 class HmacMd5Run;
 
@@ -46,6 +51,8 @@ public:
     Digest16 mac(std::initializer_list<ByteView> parts) const;
     // The same over a run-time list of parts (scatter/gather messages).
     Digest16 mac(std::span<const ByteView> parts) const;
+    // Into out (for MACs that are keys, such as NTOWFv2).
+    void mac(std::span<const ByteView> parts, std::span<uint8_t, 16> out) const;
 
 private:
     friend class HmacMd5Run;
@@ -124,6 +131,9 @@ Bytes rc4_once(ByteView key, ByteView data);
 // unavailable.
 std::array<uint8_t, 8> des_encrypt_block(std::span<const uint8_t, 7> key56,
                                          std::span<const uint8_t, 8> block);
+// The same into out (for the LM hash and LM_KEY, whose halves are keys).
+void des_encrypt_block(std::span<const uint8_t, 7> key56, std::span<const uint8_t, 8> block,
+                       std::span<uint8_t, 8> out);
 
 // CRC-32 (IEEE 802.3, as zlib's crc32) for NTLMv1 signatures. Pass the
 // previous result to continue over a message given in parts.

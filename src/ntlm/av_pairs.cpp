@@ -4,6 +4,7 @@
 #include "util/utf16.h"
 
 #include <algorithm>
+#include <bitset>
 #include <cstdio>
 #include <limits>
 
@@ -28,6 +29,9 @@ const char* av_id_name(uint16_t id) noexcept {
 
 AvPairs::AvPairs(ByteView data) {
     ByteReader r(data, Minor::av_pair_malformed);
+    // One bit per possible AvId (they are 16-bit): a repeat is found with
+    // one lookup, so a long list costs time linear in its length.
+    std::bitset<std::numeric_limits<uint16_t>::max() + size_t{1}> seen;
     while (true) {
         if (r.empty()) throw DecodeError(Minor::av_pair_missing_eol);
         const uint16_t id = r.u16le();
@@ -39,11 +43,10 @@ AvPairs::AvPairs(ByteView data) {
             return;
         }
         const ByteView value = r.take(len);
-        const bool seen = std::any_of(m_entries.begin(), m_entries.end(),
-                                      [id](const Entry& e) { return e.id == id; });
         // MS-NLMP 2.2.2.1: "An AV_PAIR structure can occur only once in the
         // AV_PAIR array."
-        if (seen) throw DecodeError(Minor::av_pair_duplicate, av_id_name(id));
+        if (seen.test(id)) throw DecodeError(Minor::av_pair_duplicate, av_id_name(id));
+        seen.set(id);
         m_entries.push_back(Entry{id, Bytes(value.begin(), value.end())});
     }
 }

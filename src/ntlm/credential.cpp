@@ -54,10 +54,17 @@ std::shared_ptr<const Credential> Credential::acquire(const Name* desired, CredU
     }
     if (who && who->domain().empty() && store.domain) who = Name::from_parts(*store.domain, who->user_name());
 
+    // LmCompatibilityLevel 0 and 1 send an LM response; above, the LM hash
+    // has no use and is not kept.
+    const bool keep_lm_hash = config.lm_compat_level <= 1;
     if (store.password || store.nt_hash) {
         if (!who) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, "no user name for the password");
-        cred->m_nt_hash = store.nt_hash ? *store.nt_hash : nt_owf_v1(*store.password);
-        if (store.password && store.password->size() <= 14) cred->m_lm_hash = lm_owf_v1(*store.password);
+        if (store.nt_hash) {
+            cred->m_nt_hash = *store.nt_hash;
+        } else {
+            cred->m_nt_hash = nt_owf_v1(*store.password);
+            if (keep_lm_hash && lm_owf_possible(*store.password)) cred->m_lm_hash = lm_owf_v1(*store.password);
+        }
         cred->m_name = who;
         return cred;
     }
@@ -71,7 +78,7 @@ std::shared_ptr<const Credential> Credential::acquire(const Name* desired, CredU
     const std::string domain = who && !who->domain().empty() ? who->domain() : entry->domain;
     cred->m_name = Name::from_parts(domain, who ? who->user_name() : entry->user);
     cred->m_nt_hash = entry->nt_hash;
-    cred->m_lm_hash = entry->lm_hash;
+    if (keep_lm_hash) cred->m_lm_hash = entry->lm_hash;
     return cred;
 }
 

@@ -45,7 +45,10 @@ public:
     const std::optional<Name>& name() const noexcept { return m_name; }
     bool anonymous() const noexcept { return m_name && m_name->kind() == NameKind::anonymous; }
 
-    // Initiator secrets (valid when can_initiate() && !anonymous()).
+    // Initiator secrets (valid when can_initiate() && !anonymous()). A
+    // password is hashed as the credential is made and not kept. The LM
+    // hash is kept only when the configuration's lm_compat_level is 0 or 1
+    // at acquisition, the levels that send an LM response.
     const Key16& nt_hash() const noexcept { return m_nt_hash; }
     const std::optional<Key16>& lm_hash() const noexcept { return m_lm_hash; }
     const std::string& workstation() const noexcept { return m_workstation; }

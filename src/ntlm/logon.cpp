@@ -38,8 +38,11 @@ std::optional<LogonResult> FileLogon::logon(const LogonRequest& request) const {
                                                     request.server_challenge, client_challenge);
         if (!ct_equal(expected.nt_response, request.nt_response)) auth_failed(Minor::wrong_password, request);
         result.session_base_key = expected.session_base_key;
-        // Without an LM hash, LM_KEY falls back to zeros, as before backends.
-        result.lm_owf = entry->lm_hash.value_or(Key16{});
+        // MS-NLMP 3.4.5.1 makes the LM_KEY and NON_NT_SESSION_KEY key
+        // exchange keys from the LM hash: a user without one gives none,
+        // and the acceptor refuses those keys (lm_key_unavailable), as for
+        // a domain that keeps no LM hash.
+        result.lm_owf = entry->lm_hash;
     }
     // MS-NLMP 3.3.2: "Define NTOWFv2(Passwd, User, UserDom) as
     // HMAC_MD5(MD4(UNICODE(Passwd)), UNICODE(ConcatenationOf(

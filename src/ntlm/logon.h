@@ -37,8 +37,9 @@ struct LogonRequest {
 
 struct LogonResult {
     Key16 session_base_key;
-    // NTLMv1 only (for LM_KEY and NON_NT_SESSION_KEY); the domain gives the
-    // first 8 bytes, or nothing when it keeps no LM hash.
+    // NTLMv1 only (for LM_KEY and NON_NT_SESSION_KEY): the user's LM hash
+    // (a domain gives its first 8 bytes), or nothing when the user file or
+    // the domain keeps none for the user.
     std::optional<Key16> lm_owf;
     Name initiator;
 };

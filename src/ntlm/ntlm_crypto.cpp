@@ -13,30 +13,17 @@ namespace gssneg::ntlm {
 
 namespace {
 
-// Wipes a secret that had to pass through an ordinary container.
-template <typename Container>
-class WipeOnExit final {
-public:
-    explicit WipeOnExit(Container& c) noexcept : m_c(c) {}
-    ~WipeOnExit() { secure_wipe(m_c.data(), m_c.size()); }
-    WipeOnExit(const WipeOnExit&) = delete;
-    WipeOnExit& operator=(const WipeOnExit&) = delete;
-
-private:
-    Container& m_c;
-};
-
-Key16 key_from(const crypto::Digest16& d) { return Key16(std::span<const uint8_t, 16>(d)); }
+constexpr size_t lm_password_max_chars = 14;
 
 std::span<const uint8_t, 7> seven(const uint8_t* p) { return std::span<const uint8_t, 7>(p, 7); }
+
+std::span<uint8_t, 8> half(Key16& key, size_t index) { return std::span<uint8_t, 8>(key.data() + 8 * index, 8); }
 
 // OEM form of an upper-cased password for the LM hash: one Latin-1 byte per
 // character, '?' for anything outside Latin-1.
 SecureBytes latin1_upper(std::string_view password_utf8) {
-    std::string upper = to_upper_utf8(password_utf8);
-    const WipeOnExit wipe_upper(upper);
-    Bytes utf16 = utf8_to_utf16le(upper);
-    const WipeOnExit wipe_utf16(utf16);
+    const SecureString upper = to_upper_utf8_secret(password_utf8);
+    const SecureBytes utf16 = utf8_to_utf16le_secret(upper);
     SecureBytes out;
     out.reserve(utf16.size() / 2);
     for (size_t i = 0; i + 1 < utf16.size(); i += 2) {
@@ -65,9 +52,17 @@ void put_u32le(uint8_t* p, uint32_t v) {
 }  // namespace
 
 Key16 nt_owf_v1(std::string_view password_utf8) {
-    Bytes unicode = utf8_to_utf16le(password_utf8);
-    const WipeOnExit wipe(unicode);
-    return key_from(crypto::md4(unicode));
+    const SecureBytes unicode = utf8_to_utf16le_secret(password_utf8);
+    Key16 out;
+    crypto::md4(unicode, out.span());
+    return out;
+}
+
+bool lm_owf_possible(std::string_view password_utf8) noexcept {
+    size_t characters = 0;
+    for (const char c : password_utf8)
+        if ((static_cast<uint8_t>(c) & 0xc0) != 0x80) ++characters;
+    return characters <= lm_password_max_chars;
 }
 
 Key16 lm_owf_v1(std::string_view password_utf8) {
@@ -75,13 +70,11 @@ Key16 lm_owf_v1(std::string_view password_utf8) {
     // DES(UpperCase(Passwd)[7..13], "KGS!@#$%")", the password null-padded
     // (or truncated) to 14 characters.
     SecureBytes oem = latin1_upper(password_utf8);
-    oem.resize(14, 0);
+    oem.resize(lm_password_max_chars, 0);
     static constexpr uint8_t magic[8] = {'K', 'G', 'S', '!', '@', '#', '$', '%'};
-    const auto first = crypto::des_encrypt_block(seven(oem.data()), magic);
-    const auto second = crypto::des_encrypt_block(seven(oem.data() + 7), magic);
     Key16 out;
-    std::copy(first.begin(), first.end(), out.data());
-    std::copy(second.begin(), second.end(), out.data() + 8);
+    crypto::des_encrypt_block(seven(oem.data()), magic, half(out, 0));
+    crypto::des_encrypt_block(seven(oem.data() + 7), magic, half(out, 1));
     return out;
 }
 
@@ -91,7 +84,9 @@ Key16 nt_owf_v2(const Key16& nt_hash, std::string_view user, std::string_view do
     std::string name = to_upper_utf8(user);
     name.append(domain);
     const Bytes unicode = utf8_to_utf16le(name);
-    return key_from(crypto::hmac_md5(nt_hash, {unicode}));
+    Key16 out;
+    crypto::hmac_md5(nt_hash, {unicode}, out.span());
+    return out;
 }
 
 std::array<uint8_t, 24> desl(const Key16& key, std::span<const uint8_t, 8> data) {
@@ -134,7 +129,7 @@ ResponsesV1 compute_ntlmv1(uint32_t flags, const Key16& nt_hash, const std::opti
             r.lm_response = r.nt_response;
         }
     }
-    r.session_base_key = key_from(crypto::md4(nt_hash));
+    crypto::md4(nt_hash, r.session_base_key.span());
     return r;
 }
 
@@ -158,7 +153,9 @@ std::array<uint8_t, 16> ntlmv2_proof(const Key16& ntowf_v2, const Challenge8& se
 }
 
 Key16 ntlmv2_session_base_key(const Key16& ntowf_v2, std::span<const uint8_t, 16> nt_proof) {
-    return key_from(crypto::hmac_md5(ntowf_v2, {nt_proof}));
+    Key16 out;
+    crypto::hmac_md5(ntowf_v2, {nt_proof}, out.span());
+    return out;
 }
 
 std::array<uint8_t, 24> lmv2_response(const Key16& ntowf_v2, const Challenge8& server_challenge,
@@ -195,7 +192,9 @@ Key16 kxkey(uint32_t flags, bool ntlmv2, const Key16& session_base_key, const Ke
     if ((flags & flag::extended_session_security) != 0) {
         // MS-NLMP 3.4.5.1: "KeyExchangeKey to HMAC_MD5(SessionBaseKey,
         // ConcatenationOf(ServerChallenge, LmChallengeResponse [0..7]))".
-        return key_from(crypto::hmac_md5(session_base_key, {server_challenge, lm_response.first(8)}));
+        Key16 out;
+        crypto::hmac_md5(session_base_key, {server_challenge, lm_response.first(8)}, out.span());
+        return out;
     }
     if ((flags & flag::lm_key) != 0) {
         // MS-NLMP 3.4.5.1: "ConcatenationOf(DES(LMOWF[0..6],
@@ -203,12 +202,10 @@ Key16 kxkey(uint32_t flags, bool ntlmv2, const Key16& session_base_key, const Ke
         // 0xBDBDBDBDBDBD), LmChallengeResponse[0..7]))".
         const std::span<const uint8_t, 8> block(lm_response.data(), 8);
         uint8_t second_key[7] = {lm_owf[7], 0xbd, 0xbd, 0xbd, 0xbd, 0xbd, 0xbd};
-        const auto a = crypto::des_encrypt_block(seven(lm_owf.data()), block);
-        const auto b = crypto::des_encrypt_block(seven(second_key), block);
-        secure_wipe(second_key, sizeof(second_key));
         Key16 out;
-        std::copy(a.begin(), a.end(), out.data());
-        std::copy(b.begin(), b.end(), out.data() + 8);
+        crypto::des_encrypt_block(seven(lm_owf.data()), block, half(out, 0));
+        crypto::des_encrypt_block(seven(second_key), block, half(out, 1));
+        secure_wipe(second_key, sizeof(second_key));
         return out;
     }
     if ((flags & flag::request_non_nt_session_key) != 0) {
@@ -221,7 +218,10 @@ Key16 kxkey(uint32_t flags, bool ntlmv2, const Key16& session_base_key, const Ke
 }
 
 Key16 sign_key(const Key16& exported_session_key, bool client) {
-    return key_from(crypto::md5({exported_session_key, client ? with_nul(client_sign_magic) : with_nul(server_sign_magic)}));
+    Key16 out;
+    crypto::md5({exported_session_key, client ? with_nul(client_sign_magic) : with_nul(server_sign_magic)},
+                out.span());
+    return out;
 }
 
 SecureBytes seal_key(uint32_t flags, const Key16& exported_session_key, bool client) {
@@ -234,8 +234,10 @@ SecureBytes seal_key(uint32_t flags, const Key16& exported_session_key, bool cli
         const ByteView weakened = (flags & flag::negotiate_128) != 0  ? key
                                   : (flags & flag::negotiate_56) != 0 ? key.first(7)
                                                                        : key.first(5);
-        const auto d = crypto::md5({weakened, client ? with_nul(client_seal_magic) : with_nul(server_seal_magic)});
-        return SecureBytes(d.begin(), d.end());
+        SecureBytes out(16);
+        crypto::md5({weakened, client ? with_nul(client_seal_magic) : with_nul(server_seal_magic)},
+                    std::span<uint8_t, 16>(out.data(), 16));
+        return out;
     }
     if ((flags & (flag::lm_key | flag::datagram)) != 0) {
         // MS-NLMP 3.4.5.3: "ConcatenationOf(RandomSessionKey[0..6], 0xA0)" for

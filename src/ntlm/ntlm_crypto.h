@@ -19,6 +19,9 @@ namespace gssneg::ntlm {
 Key16 nt_owf_v1(std::string_view password_utf8);
 // LMOWFv1 = DES(UpperCase(Passwd)[0..6], "KGS!@#$%") || DES(...[7..13], ...) (3.3.1).
 Key16 lm_owf_v1(std::string_view password_utf8);
+// Whether a password has an LM hash: at most 14 characters (longer ones
+// would be truncated, so Windows and Samba keep no LM hash for them).
+bool lm_owf_possible(std::string_view password_utf8) noexcept;
 // NTOWFv2 = HMAC_MD5(NT hash, UNICODE(ConcatenationOf(UpperCase(User), UserDom))) (3.3.2).
 Key16 nt_owf_v2(const Key16& nt_hash, std::string_view user, std::string_view domain);
 // DESL(K, D) (6): three DES encryptions with K split 7/7/2+zeros.

@@ -219,7 +219,7 @@ Key16 NtlmServer::logon(const AuthenticateFields& f, ResponseKind kind, uint32_t
     if (kind == ResponseKind::ntlmv1 && (flags & (flag::lm_key | flag::request_non_nt_session_key)) != 0) {
         // MS-NLMP 3.4.5.1: these key exchange keys are made from the LM
         // hash; a user or domain that keeps none cannot give one.
-        if (!result.lm_owf) throw GssError(GSS_S_FAILURE, Minor::lm_key_unavailable, "no LM hash is kept for the user");
+        if (!result.lm_owf) throw GssError(GSS_S_FAILURE, Minor::lm_key_unavailable, "no LM hash is kept for the user (the file has none, or the domain keeps none)");
         lm_owf = *result.lm_owf;
     }
     m_session.initiator = std::move(result.initiator);

@@ -19,7 +19,6 @@ namespace gssneg::ntlm {
 namespace {
 
 constexpr size_t hash_hex_len = 32;
-constexpr size_t lm_password_max_chars = 14;
 constexpr std::string_view no_password_marker = "NO PASSWORD";
 
 std::vector<std::string_view> split_colons(std::string_view line) {
@@ -99,13 +98,6 @@ bool flags_disabled(std::string_view flags) noexcept {
     return letters.find('D') != std::string_view::npos;
 }
 
-size_t utf8_length(std::string_view s) noexcept {
-    size_t n = 0;
-    for (const char c : s)
-        if ((static_cast<uint8_t>(c) & 0xc0) != 0x80) ++n;
-    return n;
-}
-
 // The strict decoding rules of utf16.cpp: shortest form, no surrogates,
 // nothing above U+10FFFF.
 bool valid_utf8(std::string_view s) noexcept {
@@ -181,8 +173,7 @@ std::optional<UserEntry> parse_plain(std::string_view line) {
     const std::string_view password = line.substr(second + 1);
     if (entry.user.empty() || !valid_utf8(entry.user) || !valid_utf8(password)) return std::nullopt;
     entry.nt_hash = nt_owf_v1(password);
-    if (utf8_length(password) <= lm_password_max_chars) entry.lm_hash = lm_owf_v1(password);
-    entry.password.emplace(password.begin(), password.end());
+    if (lm_owf_possible(password)) entry.lm_hash = lm_owf_v1(password);
     return entry;
 }
 
@@ -210,7 +201,7 @@ FileText read_file(const std::string& path) {
             ok = n == 0;
             break;
         }
-        out.text.append(buf.data(), static_cast<size_t>(n));
+        out.text.append(std::string_view(buf.data(), static_cast<size_t>(n)));
     }
     const int saved_errno = errno;
     ::close(fd);

@@ -26,14 +26,16 @@
 
 namespace gssneg::ntlm {
 
+// A three-field line's password is hashed as the line is read and kept in
+// no other form: the file's text is held in a buffer that wipes itself, and
+// the entry has the hashes only.
 struct UserEntry {
-    std::string domain;  // as written; empty matches any domain
+    std::string domain;            // as written; empty matches any domain
     std::string user;
-    std::optional<SecureString> password;  // three-field form only
-    Key16 nt_hash;                         // always set
-    std::optional<Key16> lm_hash;          // from smbpasswd, or LMOWFv1(password)
-                                           // when the password is at most 14 chars
-    std::optional<uint32_t> uid;           // smbpasswd only
+    Key16 nt_hash;                 // always set
+    std::optional<Key16> lm_hash;  // from smbpasswd, or LMOWFv1(password)
+                                   // when the password is at most 14 chars
+    std::optional<uint32_t> uid;   // smbpasswd only
 };
 
 class UserDatabase final {

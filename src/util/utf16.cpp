@@ -35,7 +35,8 @@ bool next_code_point(std::string_view s, size_t& i, char32_t& cp) {
     return true;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
+template <typename Text>
+void append_utf8(Text& out, char32_t cp) {
     if (cp < 0x80) {
         out.push_back(static_cast<char>(cp));
     } else if (cp < 0x800) {
@@ -62,10 +63,11 @@ char32_t upper(char32_t c) {
     return c;
 }
 
-}  // namespace
-
-Bytes utf8_to_utf16le(std::string_view utf8) {
-    Bytes out;
+// Each code point takes at most as many UTF-16 bytes as twice its UTF-8
+// bytes, so reserving that up front means the output never reallocates.
+template <typename Out>
+Out encode_utf16le(std::string_view utf8) {
+    Out out;
     out.reserve(utf8.size() * 2);
     size_t i = 0;
     while (i < utf8.size()) {
@@ -85,6 +87,27 @@ Bytes utf8_to_utf16le(std::string_view utf8) {
     }
     return out;
 }
+
+// Upper-casing keeps each code point's UTF-8 length, so the output never
+// reallocates either.
+template <typename Text>
+Text upper_utf8(std::string_view utf8) {
+    Text out;
+    out.reserve(utf8.size());
+    size_t i = 0;
+    while (i < utf8.size()) {
+        char32_t cp = 0;
+        if (!next_code_point(utf8, i, cp)) throw GssError(GSS_S_BAD_NAME, Minor::bad_string_encoding);
+        append_utf8(out, upper(cp));
+    }
+    return out;
+}
+
+}  // namespace
+
+Bytes utf8_to_utf16le(std::string_view utf8) { return encode_utf16le<Bytes>(utf8); }
+
+SecureBytes utf8_to_utf16le_secret(std::string_view utf8) { return encode_utf16le<SecureBytes>(utf8); }
 
 std::optional<std::string> decode_utf16le(ByteView utf16) {
     if (utf16.size() % 2 != 0) return std::nullopt;
@@ -112,17 +135,9 @@ std::string utf16le_to_utf8(ByteView utf16) {
     return std::move(*decoded);
 }
 
-std::string to_upper_utf8(std::string_view utf8) {
-    std::string out;
-    out.reserve(utf8.size());
-    size_t i = 0;
-    while (i < utf8.size()) {
-        char32_t cp = 0;
-        if (!next_code_point(utf8, i, cp)) throw GssError(GSS_S_BAD_NAME, Minor::bad_string_encoding);
-        append_utf8(out, upper(cp));
-    }
-    return out;
-}
+std::string to_upper_utf8(std::string_view utf8) { return upper_utf8<std::string>(utf8); }
+
+SecureString to_upper_utf8_secret(std::string_view utf8) { return upper_utf8<SecureString>(utf8); }
 
 bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;

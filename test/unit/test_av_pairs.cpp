@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -178,4 +180,43 @@ TEST_CASE("AV pair ids have their MS-NLMP names", "[av_pairs]") {
     CHECK(std::string(av_id_name(9)) == "MsvAvTargetName");
     CHECK(std::string(av_id_name(10)) == "MsvAvChannelBindings");
     CHECK(std::string(av_id_name(11)) == "unknown");
+}
+
+namespace {
+
+// Every AvId but MsvAvEOL once, each with an empty value, then whatever
+// repeat gives, then MsvAvEOL: 65535 entries, the longest list without a
+// repeated id.
+Bytes every_id(std::optional<uint16_t> repeat = std::nullopt) {
+    ByteWriter w;
+    for (uint32_t id = 1; id <= 0xffff; ++id) {
+        w.u16le(static_cast<uint16_t>(id));
+        w.u16le(0);
+    }
+    if (repeat) {
+        w.u16le(*repeat);
+        w.u16le(0);
+    }
+    w.u16le(0);
+    w.u16le(0);
+    return w.take();
+}
+
+}  // namespace
+
+TEST_CASE("AV pairs: the longest list without repeats parses, one more entry is a repeat", "[av_pairs]") {
+    const AvPairs pairs(every_id());
+    REQUIRE(pairs.entries().size() == 0xffff);
+    CHECK(pairs.entries().front().id == 1);
+    CHECK(pairs.entries().back().id == 0xffff);
+
+    for (const uint16_t repeat : {uint16_t{1}, uint16_t{10}, uint16_t{0x8000}, uint16_t{0xffff}}) {
+        INFO("repeated id " << repeat);
+        try {
+            const AvPairs repeated(every_id(repeat));
+            FAIL("parsed " << repeated.entries().size() << " entries");
+        } catch (const DecodeError& e) {
+            CHECK(e.minor() == minor_value(Minor::av_pair_duplicate));
+        }
+    }
 }

@@ -1,9 +1,12 @@
 // The three legs between the core initiator and acceptor, in process.
 
 #include "ntlm/authenticate_message.h"
+#include "ntlm/challenge_message.h"
 #include "ntlm/client.h"
 #include "ntlm/flags.h"
 #include "ntlm/issued_challenges.h"
+#include "ntlm/negotiate_message.h"
+#include "ntlm/ntlm_crypto.h"
 #include "ntlm/server.h"
 #include "util/errors.h"
 
@@ -267,6 +270,86 @@ TEST_CASE("LM_COMPAT_LEVEL decides NTLMv1", "[handshake]") {
         NtlmClient c(f.client_cred("EXAMPLE\\alice"), local(cp));
         NtlmServer s(f.server_cred(), f.server_params());
         require_failure(s, first_two(c, s).authenticate, GSS_S_DEFECTIVE_CREDENTIAL, Minor::ntlmv1_not_allowed);
+    }
+}
+
+namespace {
+
+// An NTLMv1 initiator without extended session security that asks for
+// LM_KEY (this module's initiator never does): NEGOTIATE, then an
+// AUTHENTICATE for the acceptor's CHALLENGE. The LM response is the NT
+// response when the password has no LM hash (MS-NLMP 3.3.1).
+struct LmKeyInitiator {
+    static constexpr uint32_t offered = flag::unicode | flag::ntlm | flag::request_target | flag::sign |
+                                        flag::always_sign | flag::lm_key;
+
+    LmKeyInitiator(std::string who, std::string pw) : user(std::move(who)), password(std::move(pw)) {}
+
+    Bytes negotiate() const { return NegotiateMessage(offered, {}, {}, Version{}).serialize(); }
+
+    Bytes authenticate(ByteView challenge_token) {
+        const ChallengeMessage challenge(challenge_token);
+        flags = challenge.flags() & offered;
+        server_challenge = challenge.server_challenge();
+        const std::optional<Key16> lm_hash =
+            lm_owf_possible(password) ? std::optional<Key16>(lm_owf_v1(password)) : std::nullopt;
+        responses = compute_ntlmv1(flags, nt_owf_v1(password), lm_hash, server_challenge, {});
+        AuthenticateFields fields;
+        fields.flags = flags;
+        fields.lm_response = responses.lm_response;
+        fields.nt_response = responses.nt_response;
+        fields.domain = "EXAMPLE";
+        fields.user = user;
+        fields.workstation = "WS";
+        fields.version = Version{};
+        return AuthenticateMessage(std::move(fields)).serialize();
+    }
+
+    std::string user;
+    std::string password;
+    uint32_t flags = 0;
+    Challenge8 server_challenge{};
+    ResponsesV1 responses;
+};
+
+}  // namespace
+
+TEST_CASE("NTLMv1 with LM_KEY needs the user's LM hash", "[handshake][des]") {
+    // MS-NLMP 3.4.5.1: with LM_KEY the key exchange key is made from the LM
+    // hash; a user whose entry has none cannot be keyed from zeros.
+    const TempUserFile users("EXAMPLE\\nolm:1000:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:" +
+                             to_hex(nt_owf_v1("NoLm-pw-1")) + ":[U          ]:LCT-5F5E1000:\n"
+                             "EXAMPLE:long:a-password-of-twenty\n"
+                             "EXAMPLE:alice:Secret-1\n");
+    Config config;
+    config.user_file = users.path;
+    config.lm_compat_level = 2;  // an acceptor that still takes NTLMv1
+    config.fill_host_defaults();
+    const auto cred = Credential::acquire(nullptr, CredUsage::accept, {}, config);
+    ServerParams params;
+    params.config = std::make_shared<Config>(config);
+
+    SECTION("a user with an LM hash is keyed from it") {
+        LmKeyInitiator c("alice", "Secret-1");
+        NtlmServer s(cred, params);
+        const Bytes challenge = s.step(c.negotiate());
+        s.step(c.authenticate(challenge));
+        REQUIRE((c.flags & flag::lm_key) != 0);
+        CHECK(s.session().response == ResponseKind::ntlmv1);
+        const Key16 expected = kxkey(c.flags, false, c.responses.session_base_key, lm_owf_v1("Secret-1"),
+                                     c.responses.lm_response, c.server_challenge);
+        CHECK(to_hex(s.session().exported_session_key) == to_hex(expected));
+    }
+    for (const auto& [user, password] : {std::pair<std::string, std::string>{"nolm", "NoLm-pw-1"},
+                                         std::pair<std::string, std::string>{"long", "a-password-of-twenty"}}) {
+        DYNAMIC_SECTION("no LM hash for " << user) {
+            LmKeyInitiator c(user, password);
+            NtlmServer s(cred, params);
+            const Bytes challenge = s.step(c.negotiate());
+            const Bytes authenticate = c.authenticate(challenge);
+            REQUIRE((c.flags & flag::lm_key) != 0);
+            require_failure(s, authenticate, GSS_S_FAILURE, Minor::lm_key_unavailable);
+        }
     }
 }
 

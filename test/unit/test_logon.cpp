@@ -158,6 +158,29 @@ TEST_CASE("the acceptor announces the options file's names or the domain backend
     CHECK(announced_domain_names(cfg, backend).netbios_domain == "FILEDOM");
 }
 
+TEST_CASE("a user file entry without an LM hash gives no LM key", "[logon][des]") {
+    // smbpasswd with the LM hash field unset, a password too long to have an
+    // LM hash, and a user with one.
+    const TempUsers users("nolm:1000:XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:" + to_hex(nt_owf_v1("NoLm-pw")) +
+                          ":[U          ]:LCT-5F5E1000:\n"
+                          "EXAMPLE:long:a-password-of-twenty\n"
+                          "EXAMPLE:alice:Alice-pw\n");
+    const auto backend = file_backend(users);
+
+    const auto nolm = backend->logon(V1Logon("nolm", "NoLm-pw").request());
+    REQUIRE(nolm.has_value());
+    CHECK_FALSE(nolm->lm_owf.has_value());
+
+    const auto long_password = backend->logon(V1Logon("long", "a-password-of-twenty").request());
+    REQUIRE(long_password.has_value());
+    CHECK_FALSE(long_password->lm_owf.has_value());
+
+    const auto alice = backend->logon(V1Logon("alice", "Alice-pw").request());
+    REQUIRE(alice.has_value());
+    REQUIRE(alice->lm_owf.has_value());
+    CHECK(to_hex(*alice->lm_owf) == to_hex(lm_owf_v1("Alice-pw")));
+}
+
 TEST_CASE("the configured backends make the chain", "[logon]") {
     const TempUsers users("EXAMPLE:alice:Alice-pw\n");
     Config cfg;
