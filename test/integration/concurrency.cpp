@@ -16,8 +16,9 @@
 //                              GSSNEG_OURS_MECH overrides it
 //   GSSNEG_CONCURRENCY_ROUNDS  handshakes per thread (default 300)
 //   GSSNEG_SINGLE_ROUNDS       handshakes of "[single]" (default 2000)
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+
+#include "test_main.h"
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
@@ -341,7 +342,7 @@ TEST_CASE("one thread, many handshakes and wraps", "[.][single]")
     CHECK(tally.handshakes.load() == rounds);
 }
 
-int main(int argc, char** argv)
+int test_setup()
 {
     for (const char* var : {"GSSNEG_BUILD_MECH", "GSSNEG_OURS_MECH"}) {
         if (const char* mech = std::getenv(var); mech != nullptr && *mech != '\0')
@@ -358,7 +359,10 @@ int main(int argc, char** argv)
     setenv("NTLM_USER_FILE", g_user_file.c_str(), 1);
     unsetenv("GSS_NEGOTIATE_TRACE");
     unsetenv("LM_COMPAT_LEVEL");
-    const int failures = Catch::Session().run(argc, argv);
+    return 0;
+}
+
+void test_teardown(int)
+{
     std::remove(g_user_file.c_str());
-    return failures;
 }

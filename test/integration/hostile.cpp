@@ -19,8 +19,9 @@
 // gss_accept_sec_context) from the environment as it is at that moment, so
 // one process can give its initiator and its acceptor different
 // LM_COMPAT_LEVELs by setting the variable before each side's first call.
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+
+#include "test_main.h"
 
 #include <gssapi/gssapi.h>
 #include <gssapi/gssapi_ext.h>
@@ -59,6 +60,7 @@ constexpr const char* password_nt_hash_hex = "9d61a065ad82a8530efdca2c90f56138";
 gss_OID_desc ntlm_oid{10, const_cast<char*>("\x2b\x06\x01\x04\x01\x82\x37\x02\x02\x0a")};
 
 std::string g_trace_file;
+std::string g_user_file;
 std::set<std::string> g_session_keys_hex;  // every key negotiated during the run
 
 // ---------------------------------------------------------------- GSS helpers
@@ -968,7 +970,7 @@ TEST_CASE("the trace holds only printable text", "[hostile][trace]")
     }
 }
 
-int main(int argc, char** argv)
+int test_setup()
 {
     // The mechglue reads GSS_MECH_CONFIG when it first loads modules, at the
     // first GSS call below this point.
@@ -983,7 +985,8 @@ int main(int argc, char** argv)
     }
     const auto dir = std::filesystem::temp_directory_path();
     const std::string pid = std::to_string(getpid());
-    const std::string user_file = (dir / ("gssneg-hostile-" + pid + ".users")).string();
+    g_user_file = (dir / ("gssneg-hostile-" + pid + ".users")).string();
+    const std::string& user_file = g_user_file;
     g_trace_file = (dir / ("gssneg-hostile-" + pid + ".trace")).string();
     {
         std::ofstream out(user_file, std::ios::trunc);
@@ -1000,9 +1003,12 @@ int main(int argc, char** argv)
     unsetenv("LM_COMPAT_LEVEL");
     std::printf("mech file: %s\nuser file: %s\ntrace file: %s\n", mech_file, user_file.c_str(),
                 g_trace_file.c_str());
-    const int failures = Catch::Session().run(argc, argv);
-    std::remove(user_file.c_str());
+    return 0;
+}
+
+void test_teardown(int failures)
+{
+    std::remove(g_user_file.c_str());
     if (failures == 0)
         std::remove(g_trace_file.c_str());
-    return failures;
 }
