@@ -698,7 +698,11 @@ def main():
     if ours_ntlm_mech and os.path.exists(ours_ntlm_mech):
         mit_over_ours = run_column(ours_ntlm_mech, workdir, "mit-over-ours", kerberos)
     reference = None
-    if ref_mech and os.path.exists(ref_mech):
+    if "libasan" in os.environ.get("LD_PRELOAD", ""):
+        # The sanitizer stage preloads ASan into the host: gss-ntlmssp would
+        # report its own faults there (a heap overflow in its name code).
+        print("note: no reference column under AddressSanitizer (gss-ntlmssp is not ours to instrument)")
+    elif ref_mech and os.path.exists(ref_mech):
         reference = run_column(ref_mech, workdir, "reference", kerberos)
     elif os.environ.get("CI") == "true":
         print("FAIL: GSSNEG_REF_MECH (gss-ntlmssp) is missing under CI=true")
