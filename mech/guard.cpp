@@ -1,5 +1,6 @@
 #include "mech/guard.h"
 
+#include "util/escape.h"
 #include "util/secure.h"
 
 #include <cstdlib>
@@ -24,13 +25,21 @@ thread_local size_t t_next_detail = 0;
 
 }  // namespace
 
-void remember_detail(OM_uint32 minor, const std::string& what) noexcept {
+void remember_detail(OM_uint32 minor, std::string_view what) noexcept {
     Detail& d = t_details[t_next_detail];
     t_next_detail = (t_next_detail + 1) % t_details.size();
     d.minor = minor;
-    const size_t n = std::min(what.size(), sizeof d.text - 1);
-    std::memcpy(d.text, what.data(), n);
-    d.text[n] = '\0';
+    escape_text_into(what, d.text, sizeof d.text);
+}
+
+void note_failure(OM_uint32 minor, const char* what) noexcept {
+    const std::string_view text = what != nullptr ? what : "";
+    remember_detail(minor, text);
+    try {
+        if (trace_enabled()) trace("gss", std::string("failed: ") + std::string(text));
+    } catch (...) {
+        // Out of memory while tracing: the status is what matters.
+    }
 }
 
 std::string recall_detail(OM_uint32 minor) {

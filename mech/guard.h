@@ -15,9 +15,13 @@
 namespace gssneg::mech {
 
 // Remembers the detail text of the last error with this minor code on this
-// thread, so gss_display_status can say which user or field was at fault.
-void remember_detail(OM_uint32 minor, const std::string& what) noexcept;
+// thread, so gss_display_status can say which user or field was at fault;
+// peer strings in it are escaped (util/escape.h). Never allocates.
+void remember_detail(OM_uint32 minor, std::string_view what) noexcept;
 std::string recall_detail(OM_uint32 minor);
+// What a catch block of the guard does with a failure: remembers its text
+// and traces it. Never throws (a bad_alloc while tracing is dropped).
+void note_failure(OM_uint32 minor, const char* what) noexcept;
 
 template <typename F>
 OM_uint32 guard(OM_uint32* minor_status, F&& body) noexcept {
@@ -28,15 +32,14 @@ OM_uint32 guard(OM_uint32* minor_status, F&& body) noexcept {
         return body();
     } catch (const GssError& e) {
         *minor = e.minor();
-        remember_detail(e.minor(), e.what());
-        if (trace_enabled()) trace("gss", std::string("failed: ") + e.what());
+        note_failure(e.minor(), e.what());
         return e.major();
     } catch (const std::bad_alloc&) {
         *minor = minor_value(Minor::out_of_memory);
         return GSS_S_FAILURE;
     } catch (const std::exception& e) {
         *minor = minor_value(Minor::internal_error);
-        remember_detail(*minor, e.what());
+        note_failure(*minor, e.what());
         return GSS_S_FAILURE;
     } catch (...) {
         *minor = minor_value(Minor::internal_error);

@@ -11,7 +11,7 @@ namespace {
 
 std::optional<std::string> default_user_name() {
     for (const char* var : {"NTLMUSER", "USER"}) {
-        if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return std::string(v);
+        if (const char* v = environment_value(var); v != nullptr && *v != '\0') return std::string(v);
     }
     return std::nullopt;
 }

@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -220,7 +222,8 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
         if (!backends) return "ntlm_backends must list file and/or winbind, not " + quoted(value);
         cfg.ntlm_backends = std::move(*backends);
     } else {
-        notes.push_back("unknown option " + quoted(key) + " ignored");
+        // A misspelt option must not leave the weaker default in place.
+        return "unknown option " + quoted(key);
     }
     return std::nullopt;
 }
@@ -247,29 +250,34 @@ std::optional<std::string> apply_text(Config& cfg, std::string_view text, Notes&
     return std::nullopt;
 }
 
-void apply_environment_noting(Config& cfg, Notes& notes) {
-    if (const char* level = std::getenv(env_lm_compat)) {
-        const auto parsed = parse_lm_compat_level(trim(level));
-        if (parsed)
+// The first malformed variable, as "NAME=\"value\": why"; every well-formed
+// one is applied.
+std::optional<std::string> apply_environment_checked(Config& cfg) {
+    std::optional<std::string> fault;
+    const auto bad = [&fault](const char* name, const char* value, const char* why) {
+        if (!fault) fault = std::string(name) + "=" + quoted(value) + ": " + why;
+    };
+    if (const char* level = environment_value(env_lm_compat)) {
+        if (const auto parsed = parse_lm_compat_level(trim(level)))
             cfg.lm_compat_level = *parsed;
         else
-            notes.push_back(std::string(env_lm_compat) + "=" + quoted(level) + " is not 0 to 5, ignored");
+            bad(env_lm_compat, level, "not 0 to 5");
     }
-    if (const char* path = std::getenv(env_user_file)) cfg.user_file = path;
-    if (const char* dest = std::getenv(env_trace)) cfg.trace = dest;
-    if (const char* mechs = std::getenv(env_nego_mechs)) {
+    if (const char* path = environment_value(env_user_file)) cfg.user_file = path;
+    if (const char* dest = environment_value(env_trace)) cfg.trace = dest;
+    if (const char* mechs = environment_value(env_nego_mechs)) {
         if (auto parsed = parse_nego_mechs(mechs))
             cfg.negotiate_mechs = std::move(*parsed);
         else
-            notes.push_back(std::string(env_nego_mechs) + "=" + quoted(mechs) + " is not a list of kerberos and ntlm, ignored");
+            bad(env_nego_mechs, mechs, "not a list of kerberos and ntlm");
     }
-    if (const char* backends = std::getenv(env_ntlm_backends)) {
+    if (const char* backends = environment_value(env_ntlm_backends)) {
         if (auto parsed = parse_ntlm_backends(backends))
             cfg.ntlm_backends = std::move(*parsed);
         else
-            notes.push_back(std::string(env_ntlm_backends) + "=" + quoted(backends) +
-                            " is not a list of file and winbind, ignored");
+            bad(env_ntlm_backends, backends, "not a list of file and winbind");
     }
+    return fault;
 }
 
 std::string host_name() {
@@ -350,6 +358,7 @@ void take(const char*& slot, const char* entry, std::string_view name) noexcept 
 
 EnvVars scan_environment() noexcept {
     EnvVars vars;
+    if (environment_ignored()) return vars;
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
         const char* entry = *e;
         // The first character settles most entries at once.
@@ -422,7 +431,10 @@ public:
         if (!m_current || !m_env.matches(env)) {
             m_env.assign(env);
             auto cfg = std::make_shared<Config>(*m_file_config);
-            apply_environment_noting(*cfg, notes);
+            if (const auto fault = apply_environment_checked(*cfg)) {
+                notes.push_back(*fault);
+                if (cfg->fault.empty()) cfg->fault = *fault;
+            }
             m_current = std::move(cfg);
         }
         return {m_current, m_next_check};
@@ -439,17 +451,19 @@ private:
         m_path = std::move(path);
         m_file_id = id;
         m_current.reset();
+        // A missing file means the defaults; one that cannot be read or
+        // parsed fails closed: every call that asks for the configuration
+        // fails, naming the file, the line and the fault.
         if (!exists) {
-            if (stat_error != ENOENT)
-                notes.push_back(m_path + ": " + std::generic_category().message(stat_error) + "; using defaults");
-            m_file_config = defaults_for_host();
+            m_file_config = stat_error == ENOENT
+                                ? defaults_for_host()
+                                : broken(m_path + ": " + std::generic_category().message(stat_error), notes);
             return;
         }
         int error = 0;
         const auto text = read_text(m_path, error);
         if (!text) {
-            notes.push_back(m_path + ": " + std::generic_category().message(error) + "; using defaults");
-            m_file_config = defaults_for_host();
+            m_file_config = broken(m_path + ": " + std::generic_category().message(error), notes);
             return;
         }
         auto cfg = std::make_shared<Config>();
@@ -457,12 +471,21 @@ private:
         const auto bad = apply_text(*cfg, *text, file_notes);
         for (std::string& note : file_notes) notes.push_back(m_path + ": " + std::move(note));
         if (bad) {
-            notes.push_back(m_path + ": " + *bad + "; using defaults");
-            m_file_config = defaults_for_host();
+            m_file_config = broken(m_path + ": " + *bad, notes);
             return;
         }
         cfg->fill_host_defaults();
         m_file_config = std::move(cfg);
+    }
+
+    // The defaults, marked broken: trace destinations from the environment
+    // still apply, so that the fault can be traced.
+    static std::shared_ptr<const Config> broken(std::string fault, Notes& notes) {
+        auto cfg = std::make_shared<Config>();
+        cfg->fill_host_defaults();
+        cfg->fault = std::move(fault);
+        notes.push_back(cfg->fault + "; every call fails until it is fixed");
+        return cfg;
     }
 
     std::mutex m_mutex;
@@ -496,9 +519,7 @@ void Config::apply_file_text(std::string_view text) {
 }
 
 void Config::apply_environment() {
-    Notes notes;
-    apply_environment_noting(*this, notes);
-    trace_notes(notes);
+    if (const auto fault = apply_environment_checked(*this)) throw GssError(GSS_S_FAILURE, Minor::bad_config, *fault);
 }
 
 void Config::fill_host_defaults() {
@@ -512,6 +533,33 @@ void Config::fill_host_defaults() {
 }
 
 std::shared_ptr<const Config> current_config() {
+    std::shared_ptr<const Config> cfg = current_config_unchecked();
+    if (!cfg->fault.empty()) throw GssError(GSS_S_FAILURE, Minor::bad_config, cfg->fault);
+    return cfg;
+}
+
+namespace {
+std::atomic<int> g_secure_override{-1};
+}
+
+bool environment_ignored() noexcept {
+    const int forced = g_secure_override.load(std::memory_order_relaxed);
+    if (forced >= 0) return forced != 0;
+    // As secure_getenv: a setuid, setgid or file-capability process (the
+    // kernel's AT_SECURE) ignores the variables of whoever started it.
+    static const bool secure = ::getauxval(AT_SECURE) != 0;
+    return secure;
+}
+
+void set_environment_ignored_for_tests(int forced) noexcept {
+    g_secure_override.store(forced, std::memory_order_relaxed);
+}
+
+const char* environment_value(const char* name) noexcept {
+    return environment_ignored() ? nullptr : std::getenv(name);
+}
+
+std::shared_ptr<const Config> current_config_unchecked() {
     static ConfigCache cache;
     thread_local ThreadConfig mine;
     const EnvVars env = scan_environment();

@@ -3,7 +3,11 @@
 //
 // Options file (path from GSS_NEGOTIATE_CONFIG, default GSSNEG_DEFAULT_CONFIG,
 // /etc/gss-negotiate/gss-negotiate.conf): "key = value" lines, '#' comments,
-// blank lines ignored, unknown keys ignored (and noted in the trace).
+// blank lines ignored. An unknown key, a malformed value, or a file that
+// cannot be read makes every call fail (bad_config, naming the file and the
+// line); a missing file means the defaults. A malformed variable fails the
+// same way. In a setuid, setgid or file-capability process the variables
+// are ignored, as MIT krb5 reads its own through secure_getenv.
 //
 //   key                 env variable          default
 //   lm_compat_level     LM_COMPAT_LEVEL       5        (0-5, Windows' LmCompatibilityLevel: initiators
@@ -73,6 +77,9 @@ struct Config {
     std::vector<NtlmBackend> ntlm_backends{NtlmBackend::file};
     // The options file set netbios_domain or dns_domain.
     bool domain_names_set = false;
+    // Set when the options file cannot be read or parsed, or an
+    // environment variable is malformed: "FILE: line N: why".
+    std::string fault;
     uint32_t challenge_lifetime = 300;
     bool dummy_signature = false;
     enum class ChannelBindings { optional, required };
@@ -105,8 +112,21 @@ struct Config {
 
 // The current configuration: the options file is read once and re-read when
 // its mtime changes (checked at most once a second); the environment is read
-// on every call. Never throws: a broken options file falls back to the
-// defaults (and the error is traced).
+// on every call. Fails closed: when the file exists but cannot be read or
+// parsed, or a variable is malformed, throws GssError(GSS_S_FAILURE,
+// bad_config) naming the file, the line and the fault (a missing file means
+// the defaults).
 std::shared_ptr<const Config> current_config();
+// The same, never throwing: a broken configuration comes back with fault set
+// (the defaults, with the environment's trace destination), for the trace.
+std::shared_ptr<const Config> current_config_unchecked();
+
+// Whether this process ignores the environment's variables, as
+// secure_getenv does: a setuid, setgid or file-capability process. Tests
+// force it with 1 or 0 (-1: the kernel's answer again).
+bool environment_ignored() noexcept;
+void set_environment_ignored_for_tests(int forced) noexcept;
+// getenv, or nullptr when the environment is ignored.
+const char* environment_value(const char* name) noexcept;
 
 }  // namespace gssneg

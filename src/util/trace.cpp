@@ -1,6 +1,7 @@
 #include "util/trace.h"
 
 #include "util/config.h"
+#include "util/escape.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ public:
         }
         if (m_fd < 0 || dest != m_path) {
             if (m_fd >= 0) ::close(m_fd);
-            m_fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+            m_fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
             m_path = dest;
         }
         if (m_fd >= 0) write_all(m_fd, line);
@@ -79,19 +80,9 @@ std::string format_line(std::string_view component, std::string_view message) {
     line += component;
     line += ": ";
     // Messages carry strings an unauthenticated peer chose (names, domains,
-    // AV pair values): every control byte is written as \xNN, so one event
-    // stays one line and no peer can forge lines or terminal escapes.
-    static constexpr std::string_view hex_digits = "0123456789abcdef";
-    for (const char c : message) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u != 0x7f) {
-            line += c;
-            continue;
-        }
-        line += "\\x";
-        line += hex_digits[u >> 4];
-        line += hex_digits[u & 0x0f];
-    }
+    // AV pair values): escaped (util/escape.h), so one event stays one line
+    // and no peer can forge lines or terminal escapes.
+    line += escape_text(message);
     line += '\n';
     return line;
 }
@@ -100,7 +91,7 @@ std::string format_line(std::string_view component, std::string_view message) {
 
 bool trace_enabled() {
     const TraceState state = g_state.load(std::memory_order_relaxed);
-    if (state == TraceState::unknown) return !current_config()->trace.empty();
+    if (state == TraceState::unknown) return !current_config_unchecked()->trace.empty();
     return state == TraceState::on;
 }
 
@@ -116,7 +107,7 @@ void trace(std::string_view component, std::string_view message) {
         ~Leave() { --t_trace_depth; }
     } leave;
 
-    const std::string dest = current_config()->trace;
+    const std::string dest = current_config_unchecked()->trace;
     if (dest.empty()) return;
     static TraceSink sink;
     sink.write(dest, format_line(component, message));

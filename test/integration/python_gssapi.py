@@ -144,6 +144,61 @@ def main():
             fail("the acceptor accepted a wrong password")
         if acceptor.complete:
             fail("the acceptor context claims to be complete after a rejection")
+
+        if not reference:
+            print("4. a user name with a newline, an ANSI escape, a C1 control and U+2028")
+            trace_file = os.path.join(workdir, "trace")
+            os.environ["GSS_NEGOTIATE_TRACE"] = trace_file
+            forged = DOMAIN + "\\eve\nFORGED LINE\x1b[31m\u0085\u2028x"
+            creds = gssapi.raw.acquire_cred_with_password(gssapi.Name(forged, gssapi.NameType.user),
+                                                          b"whatever", usage="initiate", mechs=[ntlm]).creds
+            initiator = gssapi.SecurityContext(name=target, creds=creds, mech=ntlm, usage="initiate")
+            acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+            authenticate = initiator.step(acceptor.step(initiator.step()))
+            try:
+                acceptor.step(authenticate)
+                fail("the acceptor accepted an unknown user")
+            except gssapi.exceptions.GSSError as e:
+                minor = "; ".join(e.get_all_statuses(e.min_code, False))
+                print("  minor status: %r" % minor)
+                want = "eve\\x0aFORGED LINE\\x1b[31m\\u{85}\\u{2028}x"
+                if want not in minor:
+                    fail("the status text does not escape the name: %r" % minor)
+                if any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029" for c in minor):
+                    fail("a control character reached the status text: %r" % minor)
+            del os.environ["GSS_NEGOTIATE_TRACE"]
+            with open(trace_file, encoding="utf-8") as f:
+                text = f.read()
+            if want not in text:
+                fail("the trace does not show the name escaped")
+            lines = text.split("\n")
+            if any(ord(c) < 0x20 and c != "\t" or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029"
+                   for line in lines for c in line):
+                fail("a control character reached the trace")
+            if any(line.startswith("FORGED") for line in lines):
+                fail("the name forged a trace line")
+            print("  escaped the same way in the status text and in the trace")
+
+            print("5. an options file with a bad line: every call fails, naming the file and the line")
+            broken = os.path.join(workdir, "broken.conf")
+            with open(broken, "w") as f:
+                f.write("lm_compat_level = 5\nrequire_mic = yes\nlm_compat_level = five\n")
+            os.environ["GSS_NEGOTIATE_CONFIG"] = broken
+            try:
+                gssapi.raw.acquire_cred_with_password(name, PASSWORD.encode(), usage="initiate", mechs=[ntlm])
+                fail("a credential was acquired under a broken options file")
+            except gssapi.exceptions.GSSError as e:
+                minor = "; ".join(e.get_all_statuses(e.min_code, False))
+                print("  %s" % minor)
+                if (e.maj_code & 0xFFFF0000) != GSS_S_FAILURE or broken not in minor or "line 3" not in minor:
+                    fail("expected GSS_S_FAILURE naming %s, line 3; got 0x%08x %r" % (broken, e.maj_code, minor))
+            try:
+                gssapi.SecurityContext(creds=None, usage="accept").step(b"NTLMSSP\0\1\0\0\0" + bytes(8))
+                fail("an acceptor ran under a broken options file")
+            except gssapi.exceptions.GSSError as e:
+                if (e.maj_code & 0xFFFF0000) != GSS_S_FAILURE:
+                    fail("acceptor: major 0x%08x, expected GSS_S_FAILURE" % e.maj_code)
+            del os.environ["GSS_NEGOTIATE_CONFIG"]
         print("PASS")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
