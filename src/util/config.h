@@ -2,7 +2,8 @@
 // mirror the ecosystem. Environment variables win over the file.
 //
 // Options file (path from GSS_NEGOTIATE_CONFIG, default GSSNEG_DEFAULT_CONFIG,
-// /etc/gss-negotiate/gss-negotiate.conf): "key = value" lines, '#' comments,
+// $(sysconfdir)/gss-negotiate/gss-negotiate.conf, /etc/gss-negotiate/ for
+// prefix /usr): "key = value" lines, '#' comments,
 // blank lines ignored, unknown keys ignored (and noted in the trace).
 //
 //   key                 env variable          default
