@@ -23,7 +23,7 @@
 #include <vector>
 
 #ifndef GSSNEG_DEFAULT_CONFIG
-#define GSSNEG_DEFAULT_CONFIG "/etc/gss-negotiate/gss-negotiate.conf"
+#error "GSSNEG_DEFAULT_CONFIG is set by src/meson.build: $(sysconfdir)/gss-negotiate/gss-negotiate.conf"
 #endif
 
 namespace gssneg {

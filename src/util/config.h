@@ -2,12 +2,13 @@
 // mirror the ecosystem. Environment variables win over the file.
 //
 // Options file (path from GSS_NEGOTIATE_CONFIG, default GSSNEG_DEFAULT_CONFIG,
-// /etc/gss-negotiate/gss-negotiate.conf): "key = value" lines, '#' comments,
-// blank lines ignored. An unknown key, a malformed value, or a file that
-// cannot be read makes every call fail (bad_config, naming the file and the
-// line); a missing file means the defaults. A malformed variable fails the
-// same way. In a setuid, setgid or file-capability process the variables
-// are ignored, as MIT krb5 reads its own through secure_getenv.
+// $(sysconfdir)/gss-negotiate/gss-negotiate.conf, /etc/gss-negotiate/ for
+// prefix /usr): "key = value" lines, '#' comments, blank lines ignored. An
+// unknown key, a malformed value, or a file that cannot be read makes every
+// call fail (bad_config, naming the file and the line); a missing file means
+// the defaults. A malformed variable fails the same way. In a setuid, setgid
+// or file-capability process the variables are ignored, as MIT krb5 reads
+// its own through secure_getenv.
 //
 //   key                 env variable          default
 //   lm_compat_level     LM_COMPAT_LEVEL       5        (0-5, Windows' LmCompatibilityLevel: initiators
