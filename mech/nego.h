@@ -58,6 +58,20 @@ struct NegoCredHandle final : Checked<0x4e474352, Minor::bad_cred_handle, GSS_S_
 // What one init/accept call hands down to the sub-mechanisms.
 struct CallState {
     gss_channel_bindings_t bindings = GSS_C_NO_CHANNEL_BINDINGS;
+    // The credential the application passed to this call, or null for
+    // GSS_C_NO_CREDENTIAL. Each call of one exchange may pass another
+    // (mod_auth_gssapi acquires a credential for every HTTP request and
+    // releases it after the call), so nothing keeps it past the call.
+    NegoCredHandle* cred = nullptr;
+};
+
+// Where a sub-mechanism finds, at each step, the credential of the
+// current call for its mechanism.
+class CredSource {
+public:
+    virtual ~CredSource() = default;
+    // GSS_C_NO_CREDENTIAL, with why set, when there is none to use.
+    virtual gss_cred_id_t cred_for(spnego::Mech mech, std::string& why) = 0;
 };
 
 class MechSub : public spnego::SubMechanism {
@@ -76,21 +90,24 @@ public:
     virtual gss_ctx_id_t release() noexcept = 0;
 };
 
-std::unique_ptr<MechSub> make_krb5_sub(bool initiator, gss_cred_id_t cred, gss_name_t target, OM_uint32 req_flags,
+// creds is null for a context that arrives established (an import).
+std::unique_ptr<MechSub> make_krb5_sub(bool initiator, CredSource* creds, gss_name_t target, OM_uint32 req_flags,
                                        const CallState& call, gss_ctx_id_t established = GSS_C_NO_CONTEXT);
-std::unique_ptr<MechSub> make_ntlm_sub(bool initiator, gss_cred_id_t cred, gss_name_t target, OM_uint32 req_flags,
+std::unique_ptr<MechSub> make_ntlm_sub(bool initiator, CredSource* creds, gss_name_t target, OM_uint32 req_flags,
                                        const CallState& call, gss_ctx_id_t established = GSS_C_NO_CONTEXT);
 
 // Chooses what this side can offer or accept, and builds sub-mechanisms
 // with the right credentials and target.
-class NegoFactory final : public spnego::SubMechanismFactory {
+class NegoFactory final : public spnego::SubMechanismFactory, public CredSource {
 public:
-    NegoFactory(bool initiator, NegoCredHandle* cred, const NegoNameHandle* target, OM_uint32 req_flags,
-                const CallState& call);
+    NegoFactory(bool initiator, const NegoNameHandle* target, OM_uint32 req_flags, const CallState& call);
     ~NegoFactory() override;
 
     std::vector<spnego::Mech> usable(std::vector<std::string>& left_out) override;
     std::unique_ptr<spnego::SubMechanism> create(spnego::Mech mech) override;
+    // The element of the current call's credential, or the default
+    // credential this factory acquired when the call passed none.
+    gss_cred_id_t cred_for(spnego::Mech mech, std::string& why) override;
 
     // The target as the application named it (for gss_inquire_context).
     const NegoNameHandle* target() const noexcept { return m_target.get(); }
@@ -98,11 +115,10 @@ public:
 private:
     bool kerberos_usable(std::string& why);
     bool ntlm_usable(std::string& why);
-    gss_cred_id_t krb5_cred() const noexcept;
-    gss_cred_id_t ntlm_cred() const noexcept;
+    bool acquire_default_krb5(std::string& why);
+    bool acquire_default_ntlm(std::string& why);
 
     bool m_initiator;
-    NegoCredHandle* m_cred;  // the application's, or null for defaults
     std::unique_ptr<NegoNameHandle> m_target;
     OM_uint32 m_req_flags;
     const CallState& m_call;

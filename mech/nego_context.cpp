@@ -110,6 +110,21 @@ OM_uint32 report(OM_uint32* minor_status, const spnego::NegoStep& s) {
     return s.major;
 }
 
+// The application's credential, for the sub-mechanisms during one call
+// only: the application may release it after the call.
+class CallCred final {
+public:
+    CallCred(CallState& call, gss_cred_id_t handle) : m_call(call) {
+        m_call.cred = handle == GSS_C_NO_CREDENTIAL ? nullptr : nego_cred_of(handle);
+    }
+    ~CallCred() { m_call.cred = nullptr; }
+    CallCred(const CallCred&) = delete;
+    CallCred& operator=(const CallCred&) = delete;
+
+private:
+    CallState& m_call;
+};
+
 void finish(NegoContextHandle& ctx, OM_uint32* ret_flags, OM_uint32* time_rec, gss_OID* actual_mech) {
     std::unique_ptr<spnego::SubMechanism> sub = ctx.negotiator->take_sub();
     ctx.established.reset(static_cast<MechSub*>(sub.release()));
@@ -149,10 +164,8 @@ GSSNEG_EXPORT OM_uint32 gssi_init_sec_context(OM_uint32* minor_status, gss_cred_
         if (*context_handle == GSS_C_NO_CONTEXT) {
             fresh = std::make_unique<NegoContextHandle>();
             fresh->initiator = true;
-            NegoCredHandle* cred =
-                claimant_cred_handle == GSS_C_NO_CREDENTIAL ? nullptr : nego_cred_of(claimant_cred_handle);
             const NegoNameHandle* target = target_name == GSS_C_NO_NAME ? nullptr : nego_name_of(target_name);
-            fresh->factory = std::make_unique<NegoFactory>(true, cred, target, req_flags, fresh->call);
+            fresh->factory = std::make_unique<NegoFactory>(true, target, req_flags, fresh->call);
             fresh->negotiator =
                 std::make_unique<spnego::Negotiator>(spnego::Negotiator::Role::initiator, *fresh->factory);
             ctx = fresh.get();
@@ -163,6 +176,7 @@ GSSNEG_EXPORT OM_uint32 gssi_init_sec_context(OM_uint32* minor_status, gss_cred_
             if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
         }
         ctx->call.bindings = input_chan_bindings;
+        const CallCred call_cred(ctx->call, claimant_cred_handle);
         const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
         // A reject token goes to the peer even when the call fails.
         set_buffer(output_token, ByteView(s.token));
@@ -194,9 +208,7 @@ GSSNEG_EXPORT OM_uint32 gssi_accept_sec_context(OM_uint32* minor_status, gss_ctx
         if (*context_handle == GSS_C_NO_CONTEXT) {
             fresh = std::make_unique<NegoContextHandle>();
             fresh->initiator = false;
-            NegoCredHandle* cred =
-                verifier_cred_handle == GSS_C_NO_CREDENTIAL ? nullptr : nego_cred_of(verifier_cred_handle);
-            fresh->factory = std::make_unique<NegoFactory>(false, cred, nullptr, 0, fresh->call);
+            fresh->factory = std::make_unique<NegoFactory>(false, nullptr, 0, fresh->call);
             fresh->negotiator =
                 std::make_unique<spnego::Negotiator>(spnego::Negotiator::Role::acceptor, *fresh->factory);
             ctx = fresh.get();
@@ -206,6 +218,7 @@ GSSNEG_EXPORT OM_uint32 gssi_accept_sec_context(OM_uint32* minor_status, gss_ctx
             if (ctx->established) throw GssError(GSS_S_FAILURE, Minor::context_already_established);
         }
         ctx->call.bindings = input_chan_bindings;
+        const CallCred call_cred(ctx->call, verifier_cred_handle);
         const spnego::NegoStep s = ctx->negotiator->step(view_of(input_token));
         set_buffer(output_token, ByteView(s.token));
         if (GSS_ERROR(s.major)) return report(minor_status, s);
@@ -664,7 +677,7 @@ GSSNEG_EXPORT OM_uint32 gssi_import_sec_context_by_mech(OM_uint32* minor_status,
                 !open)
                 throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "the Kerberos context is not complete");
             ctx->initiator = local != 0;
-            ctx->established = make_krb5_sub(ctx->initiator, GSS_C_NO_CREDENTIAL, GSS_C_NO_NAME, 0, ctx->call,
+            ctx->established = make_krb5_sub(ctx->initiator, nullptr, GSS_C_NO_NAME, 0, ctx->call,
                                              owned.release());
         } else if (oid_is(mech, oid::ntlm)) {
             gss_buffer_desc ntlm_token = buffer_of(inner);
@@ -673,7 +686,7 @@ GSSNEG_EXPORT OM_uint32 gssi_import_sec_context_by_mech(OM_uint32* minor_status,
             if (GSS_ERROR(major)) return major;
             // NTLM exports only complete contexts.
             ctx->initiator = context_of(h)->initiator;
-            ctx->established = make_ntlm_sub(ctx->initiator, GSS_C_NO_CREDENTIAL, GSS_C_NO_NAME, 0,
+            ctx->established = make_ntlm_sub(ctx->initiator, nullptr, GSS_C_NO_NAME, 0,
                                              ctx->call, h);
         } else {
             throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token,

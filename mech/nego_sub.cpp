@@ -25,6 +25,26 @@ Bytes bytes_of(const gss_buffer_desc& b) {
     return b.length == 0 ? Bytes{} : Bytes(p, p + b.length);
 }
 
+// A step that found no credential to use.
+spnego::SubResult no_cred(const std::string& why) {
+    spnego::SubResult r;
+    r.major = GSS_S_NO_CRED;
+    r.minor = static_cast<OM_uint32>(Minor::spnego_no_usable_mech);
+    r.detail = why;
+    return r;
+}
+
+// The credential for one step: the element of the current call's
+// credential. A first step needs one (why says what is missing); a later
+// step passes GSS_C_NO_CREDENTIAL when the call's credential has no such
+// element, as the mechanism's context holds the credential it started with.
+gss_cred_id_t step_cred(CredSource* creds, Mech mech, bool first, std::string& why) {
+    if (creds == nullptr) return GSS_C_NO_CREDENTIAL;
+    const gss_cred_id_t c = creds->cred_for(mech, why);
+    if (!first) why.clear();
+    return c;
+}
+
 // Releases a buffer this module's NTLM entry points allocated (malloc).
 void free_ours(gss_buffer_desc& b) noexcept {
     std::free(b.value);
@@ -35,11 +55,11 @@ void free_ours(gss_buffer_desc& b) noexcept {
 
 class Krb5Sub final : public MechSub {
 public:
-    Krb5Sub(bool initiator, gss_cred_id_t cred, gss_name_t target, OM_uint32 req_flags, const CallState& call,
+    Krb5Sub(bool initiator, CredSource* creds, gss_name_t target, OM_uint32 req_flags, const CallState& call,
             gss_ctx_id_t established)
         : m_table(*krb5::mechglue()),
           m_initiator(initiator),
-          m_cred(cred),
+          m_creds(creds),
           m_target(target),
           m_req_flags(req_flags),
           m_call(call) {
@@ -63,16 +83,19 @@ public:
         OM_uint32 time_rec = 0;
         krb5::MechBuffer out;
         gss_buffer_desc in = buffer_of(input);
+        std::string why;
+        const gss_cred_id_t cred = step_cred(m_creds, Mech::kerberos, m_ctx.get() == GSS_C_NO_CONTEXT, why);
+        if (!why.empty()) return no_cred(why);
         OM_uint32 major;
         if (m_initiator) {
             // MIT's SPNEGO asks its mechanisms for integrity too, so that
             // the mechListMIC can be made.
-            major = m_table.init_sec_context(&minor, m_cred, m_ctx.inout(), m_target, krb5::krb5_oid(),
+            major = m_table.init_sec_context(&minor, cred, m_ctx.inout(), m_target, krb5::krb5_oid(),
                                              m_req_flags | GSS_C_INTEG_FLAG, 0, m_call.bindings,
                                              input.empty() ? GSS_C_NO_BUFFER : &in, nullptr, out.get(), &flags,
                                              &time_rec);
         } else {
-            major = m_table.accept_sec_context(&minor, m_ctx.inout(), m_cred, &in, m_call.bindings,
+            major = m_table.accept_sec_context(&minor, m_ctx.inout(), cred, &in, m_call.bindings,
                                                m_src_name.out(), nullptr, out.get(), &flags, &time_rec,
                                                m_delegated.out());
         }
@@ -153,7 +176,7 @@ public:
 private:
     const krb5::MechglueTable& m_table;
     bool m_initiator;
-    gss_cred_id_t m_cred;
+    CredSource* m_creds;
     gss_name_t m_target;
     OM_uint32 m_req_flags;
     const CallState& m_call;
@@ -168,10 +191,10 @@ private:
 
 class NtlmSub final : public MechSub {
 public:
-    NtlmSub(bool initiator, gss_cred_id_t cred, gss_name_t target, OM_uint32 req_flags, const CallState& call,
+    NtlmSub(bool initiator, CredSource* creds, gss_name_t target, OM_uint32 req_flags, const CallState& call,
             gss_ctx_id_t established)
         : m_initiator(initiator),
-          m_cred(cred),
+          m_creds(creds),
           m_target(target),
           m_req_flags(req_flags),
           m_call(call),
@@ -198,13 +221,16 @@ public:
         OM_uint32 time_rec = 0;
         gss_buffer_desc out{0, nullptr};
         gss_buffer_desc in = buffer_of(input);
+        std::string why;
+        const gss_cred_id_t cred = step_cred(m_creds, Mech::ntlm, m_ctx == GSS_C_NO_CONTEXT, why);
+        if (!why.empty()) return no_cred(why);
         OM_uint32 major;
         if (m_initiator) {
-            major = gss_init_sec_context(&minor, m_cred, &m_ctx, m_target, &oid::ntlm, m_req_flags | GSS_C_INTEG_FLAG,
+            major = gss_init_sec_context(&minor, cred, &m_ctx, m_target, &oid::ntlm, m_req_flags | GSS_C_INTEG_FLAG,
                                          0, m_call.bindings, input.empty() ? GSS_C_NO_BUFFER : &in, nullptr, &out,
                                          &flags, &time_rec);
         } else {
-            major = gss_accept_sec_context(&minor, &m_ctx, m_cred, &in, m_call.bindings, &m_src_name, nullptr, &out,
+            major = gss_accept_sec_context(&minor, &m_ctx, cred, &in, m_call.bindings, &m_src_name, nullptr, &out,
                                            &flags, &time_rec, nullptr);
         }
         spnego::SubResult r;
@@ -276,7 +302,7 @@ public:
 
 private:
     bool m_initiator;
-    gss_cred_id_t m_cred;
+    CredSource* m_creds;
     gss_name_t m_target;
     OM_uint32 m_req_flags;
     const CallState& m_call;
@@ -390,22 +416,21 @@ std::unique_ptr<NameHandle> mech::ntlm_name_of(const NegoNameHandle& n) {
     return std::unique_ptr<NameHandle>(name_of(out));
 }
 
-std::unique_ptr<MechSub> mech::make_krb5_sub(bool initiator, gss_cred_id_t cred, gss_name_t target,
+std::unique_ptr<MechSub> mech::make_krb5_sub(bool initiator, CredSource* creds, gss_name_t target,
                                              OM_uint32 req_flags, const CallState& call, gss_ctx_id_t established) {
     if (krb5::mechglue() == nullptr) throw GssError(GSS_S_UNAVAILABLE, Minor::kerberos_unavailable);
-    return std::make_unique<Krb5Sub>(initiator, cred, target, req_flags, call, established);
+    return std::make_unique<Krb5Sub>(initiator, creds, target, req_flags, call, established);
 }
 
-std::unique_ptr<MechSub> mech::make_ntlm_sub(bool initiator, gss_cred_id_t cred, gss_name_t target,
+std::unique_ptr<MechSub> mech::make_ntlm_sub(bool initiator, CredSource* creds, gss_name_t target,
                                              OM_uint32 req_flags, const CallState& call, gss_ctx_id_t established) {
-    return std::make_unique<NtlmSub>(initiator, cred, target, req_flags, call, established);
+    return std::make_unique<NtlmSub>(initiator, creds, target, req_flags, call, established);
 }
 
 // ---- the factory ----
 
-NegoFactory::NegoFactory(bool initiator, NegoCredHandle* cred, const NegoNameHandle* target, OM_uint32 req_flags,
-                         const CallState& call)
-    : m_initiator(initiator), m_cred(cred), m_req_flags(req_flags), m_call(call) {
+NegoFactory::NegoFactory(bool initiator, const NegoNameHandle* target, OM_uint32 req_flags, const CallState& call)
+    : m_initiator(initiator), m_req_flags(req_flags), m_call(call) {
     // The mechglue releases the target after each call: keep a copy.
     if (target != nullptr) m_target = copy_name(*target);
 }
@@ -415,13 +440,64 @@ NegoFactory::~NegoFactory() {
     if (m_ntlm_target != GSS_C_NO_NAME) gss_release_name(&minor, &m_ntlm_target);
 }
 
-gss_cred_id_t NegoFactory::krb5_cred() const noexcept {
-    return m_cred != nullptr ? m_cred->krb5.get() : m_default_krb5.get();
+gss_cred_id_t NegoFactory::cred_for(Mech mech, std::string& why) {
+    // MIT's SPNEGO takes the credential of each call too: the one of the
+    // first call may be gone by the next.
+    if (const NegoCredHandle* c = m_call.cred) {
+        if (mech == Mech::kerberos) {
+            if (c->krb5) return c->krb5.get();
+            why = "Kerberos: the credential passed to this call has none" +
+                  (c->krb5_missing.empty() ? std::string() : " (" + c->krb5_missing + ")");
+        } else {
+            if (c->ntlm) return reinterpret_cast<gss_cred_id_t>(c->ntlm.get());
+            why = "NTLM: the credential passed to this call has none" +
+                  (c->ntlm_missing.empty() ? std::string() : " (" + c->ntlm_missing + ")");
+        }
+        return GSS_C_NO_CREDENTIAL;
+    }
+    std::string reason;
+    if (mech == Mech::kerberos) {
+        if (acquire_default_krb5(reason)) return m_default_krb5.get();
+        why = "Kerberos: " + reason;
+    } else {
+        if (acquire_default_ntlm(reason)) return reinterpret_cast<gss_cred_id_t>(m_default_ntlm.get());
+        why = "NTLM: " + reason;
+    }
+    return GSS_C_NO_CREDENTIAL;
 }
 
-gss_cred_id_t NegoFactory::ntlm_cred() const noexcept {
-    const CredHandle* c = m_cred != nullptr ? m_cred->ntlm.get() : m_default_ntlm.get();
-    return reinterpret_cast<gss_cred_id_t>(const_cast<CredHandle*>(c));
+bool NegoFactory::acquire_default_krb5(std::string& why) {
+    if (m_default_krb5) return true;
+    const krb5::MechglueTable* t = krb5::mechglue();
+    if (t == nullptr) {
+        why = "the mechglue is not loaded";
+        return false;
+    }
+    OM_uint32 minor = 0;
+    const OM_uint32 major = t->acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, krb5::krb5_oid_set(),
+                                            m_initiator ? GSS_C_INITIATE : GSS_C_ACCEPT, m_default_krb5.out(),
+                                            nullptr, nullptr);
+    if (GSS_ERROR(major)) {
+        why = "no credentials: " + krb5::describe_status(major, minor);
+        return false;
+    }
+    return true;
+}
+
+bool NegoFactory::acquire_default_ntlm(std::string& why) {
+    if (m_default_ntlm) return true;
+    OM_uint32 minor = 0;
+    gss_cred_id_t c = GSS_C_NO_CREDENTIAL;
+    const OM_uint32 major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
+                                             m_initiator ? GSS_C_INITIATE : GSS_C_ACCEPT, &c, nullptr, nullptr);
+    if (GSS_ERROR(major)) {
+        const std::string detail = recall_detail(minor);
+        const char* text = minor_text(minor);
+        why = "no credentials: " + (!detail.empty() ? detail : std::string(text != nullptr ? text : "unknown"));
+        return false;
+    }
+    m_default_ntlm.reset(cred_of(c));
+    return true;
 }
 
 bool NegoFactory::kerberos_usable(std::string& why) {
@@ -441,20 +517,13 @@ bool NegoFactory::kerberos_usable(std::string& why) {
         }
         if (krb5_name_of(*m_target, why) == GSS_C_NO_NAME) return false;
     }
-    if (m_cred != nullptr) {
-        if (!m_cred->krb5) {
-            why = "no credentials: " + (m_cred->krb5_missing.empty() ? "the credential has none" : m_cred->krb5_missing);
+    if (const NegoCredHandle* c = m_call.cred) {
+        if (!c->krb5) {
+            why = "no credentials: " + (c->krb5_missing.empty() ? "the credential has none" : c->krb5_missing);
             return false;
         }
-    } else if (!m_default_krb5) {
-        OM_uint32 minor = 0;
-        const OM_uint32 major = t->acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, krb5::krb5_oid_set(),
-                                                m_initiator ? GSS_C_INITIATE : GSS_C_ACCEPT, m_default_krb5.out(),
-                                                nullptr, nullptr);
-        if (GSS_ERROR(major)) {
-            why = "no credentials: " + krb5::describe_status(major, minor);
-            return false;
-        }
+    } else if (!acquire_default_krb5(why)) {
+        return false;
     }
     // Last, as it costs a krb5 library context: only when Kerberos is
     // otherwise usable. Should krb5 refuse, the imported name goes to the
@@ -469,23 +538,13 @@ bool NegoFactory::kerberos_usable(std::string& why) {
 }
 
 bool NegoFactory::ntlm_usable(std::string& why) {
-    if (m_cred != nullptr) {
-        if (!m_cred->ntlm) {
-            why = "no credentials: " + (m_cred->ntlm_missing.empty() ? "the credential has none" : m_cred->ntlm_missing);
+    if (const NegoCredHandle* c = m_call.cred) {
+        if (!c->ntlm) {
+            why = "no credentials: " + (c->ntlm_missing.empty() ? "the credential has none" : c->ntlm_missing);
             return false;
         }
-    } else if (!m_default_ntlm) {
-        OM_uint32 minor = 0;
-        gss_cred_id_t c = GSS_C_NO_CREDENTIAL;
-        const OM_uint32 major = gss_acquire_cred(&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, GSS_C_NO_OID_SET,
-                                                 m_initiator ? GSS_C_INITIATE : GSS_C_ACCEPT, &c, nullptr, nullptr);
-        if (GSS_ERROR(major)) {
-            const std::string detail = recall_detail(minor);
-            const char* text = minor_text(minor);
-            why = "no credentials: " + (!detail.empty() ? detail : std::string(text != nullptr ? text : "unknown"));
-            return false;
-        }
-        m_default_ntlm.reset(cred_of(c));
+    } else if (!acquire_default_ntlm(why)) {
+        return false;
     }
     const auto& allowed = current_config()->ntlm_targets;
     if (m_initiator && !allowed.empty()) {
@@ -508,8 +567,9 @@ std::vector<Mech> NegoFactory::usable(std::vector<std::string>& left_out) {
     const auto config = current_config();
     for (const Config::NegoMech configured : config->negotiate_mechs) {
         const Mech m = configured == Config::NegoMech::kerberos ? Mech::kerberos : Mech::ntlm;
-        if (m_cred != nullptr && m_cred->neg_mechs &&
-            std::find(m_cred->neg_mechs->begin(), m_cred->neg_mechs->end(), m) == m_cred->neg_mechs->end()) {
+        const NegoCredHandle* cred = m_call.cred;
+        if (cred != nullptr && cred->neg_mechs &&
+            std::find(cred->neg_mechs->begin(), cred->neg_mechs->end(), m) == cred->neg_mechs->end()) {
             left_out.push_back(std::string(spnego::mech_name(m)) + ": not in the credential's gss_set_neg_mechs list");
             continue;
         }
@@ -535,7 +595,7 @@ std::unique_ptr<spnego::SubMechanism> NegoFactory::create(Mech mech) {
             else
                 throw GssError(GSS_S_FAILURE, Minor::internal_error, "Kerberos chosen without its target name");
         }
-        return make_krb5_sub(m_initiator, krb5_cred(), target, m_req_flags, m_call);
+        return make_krb5_sub(m_initiator, this, target, m_req_flags, m_call);
     }
-    return make_ntlm_sub(m_initiator, ntlm_cred(), m_ntlm_target, m_req_flags, m_call);
+    return make_ntlm_sub(m_initiator, this, m_ntlm_target, m_req_flags, m_call);
 }

@@ -17,6 +17,14 @@
 #                      Negotiate, 2 round trips on one keep-alive connection
 #     ntlm-ours-ref    the same, httpd with MIT's SPNEGO over our NTLM
 #     ntlm-ref-ours    the same, curl with MIT's SPNEGO over our NTLM
+#     fallback-C-S     curl has alice's ticket and her NTLM password, httpd
+#                      has no Kerberos key (its GssapiCredStore keytab is a
+#                      missing file): the AP-REQ is answered with NTLM, and
+#                      NTLM ends the exchange in 3 requests. mod_auth_gssapi
+#                      acquires a fresh acceptor credential for every
+#                      request, so each leg meets a new credential. C and S
+#                      are ours or ref as above: fallback-ours-ours,
+#                      fallback-ours-ref, fallback-ref-ours, fallback-ref-ref
 #
 # Each case expects HTTP 200, the page, the user in httpd's access log
 # (alice@GSSNEG.TEST, or TESTDOM\alice for NTLM), the exact SPNEGO legs in
@@ -43,6 +51,10 @@ case $case_name in
     ntlm-ours-ours) mech=ntlm client_side=ours server_side=ours ;;
     ntlm-ours-ref) mech=ntlm client_side=ours server_side=ref ;;
     ntlm-ref-ours) mech=ntlm client_side=ref server_side=ours ;;
+    fallback-ours-ours) mech=fallback client_side=ours server_side=ours ;;
+    fallback-ours-ref) mech=fallback client_side=ours server_side=ref ;;
+    fallback-ref-ours) mech=fallback client_side=ref server_side=ours ;;
+    fallback-ref-ref) mech=fallback client_side=ref server_side=ref ;;
     *) fail "unknown case $case_name" ;;
 esac
 
@@ -70,8 +82,10 @@ if [[ $(id -u) -eq 0 ]]; then
     # httpd's children run as nobody (httpd_prepare).
     chown nobody "$root/rcache" "$root/http.keytab" "$server_trace"
 fi
+server_keytab=$root/http.keytab
+[[ $mech != fallback ]] || server_keytab=$root/no-http.keytab
 httpd_write_conf "$root" localhost '    AuthName "gssneg Kerberos test"
-    GssapiCredStore keytab:'"$root"'/http.keytab
+    GssapiCredStore keytab:'"$server_keytab"'
     GssapiAcceptorName HTTP@localhost
     GssapiConnectionBound On
     GssapiAllowedMech krb5
@@ -88,6 +102,12 @@ if [[ $mech == kerberos ]]; then
     klist -s || fail "no ticket for alice in $KRB5CCNAME"
     expected_user=$GSSNEG_ALICE
     expected_log_user=$GSSNEG_ALICE
+elif [[ $mech == fallback ]]; then
+    kdc_kinit alice
+    klist -s || fail "no ticket for alice in $KRB5CCNAME"
+    client_env+=(NTLM_USER_FILE="$users" NTLMUSER="$NTLM_DOMAIN\\$NTLM_USER")
+    expected_user="$NTLM_DOMAIN\\$NTLM_USER"
+    expected_log_user="$NTLM_DOMAIN\\\\$NTLM_USER"
 else
     [[ ! -e ${KRB5CCNAME#FILE:} && ! -e ${KRB5_CLIENT_KTNAME#FILE:} ]] ||
         fail "a ccache or client keytab exists: the NTLM case needs none"
@@ -143,6 +163,20 @@ if [[ $mech == kerberos ]]; then
         "server NegTokenResp negState=accept-completed supportedMech=$supported responseToken=krb5:AP-REP mechListMIC=absent"
     # With a ticket curl sends its token on the first request.
     expect_eq "requests curl sent" 1 "$requests"
+elif [[ $mech == fallback ]]; then
+    # The AP-REQ goes out first; the acceptor, with no key, asks for NTLM
+    # (request-mic: NTLM was not the initiator's first choice), and the
+    # NTLM legs follow, each with its own request.
+    mech_types="$KRB5_OID,$NTLM_OID" next_state=accept-incomplete
+    [[ $client_side == ref ]] || mech_types="$MS_KRB5_OID,$KRB5_OID,$NTLM_OID" next_state=absent
+    expect_legs "$TEST_DIR/legs" \
+        "client NegTokenInit mechTypes=[$mech_types] mechToken=krb5:AP-REQ mechListMIC=absent" \
+        "server NegTokenResp negState=request-mic supportedMech=$NTLM_OID responseToken=absent mechListMIC=absent" \
+        "client NegTokenResp negState=$next_state supportedMech=absent responseToken=NTLM:NEGOTIATE mechListMIC=absent" \
+        "server NegTokenResp negState=accept-incomplete supportedMech=absent responseToken=NTLM:CHALLENGE mechListMIC=absent" \
+        "client NegTokenResp negState=$next_state supportedMech=absent responseToken=NTLM:AUTHENTICATE mechListMIC=present" \
+        "server NegTokenResp negState=accept-completed supportedMech=absent responseToken=absent mechListMIC=present"
+    expect_eq "requests curl sent" 3 "$requests"
 else
     # MIT's initiator marks its AUTHENTICATE leg accept-incomplete; ours
     # leaves negState out.
@@ -174,7 +208,10 @@ fi
 mech_word=Kerberos
 [[ $mech == kerberos ]] || mech_word=NTLM
 if [[ $client_side == ours ]]; then
-    if [[ $mech == kerberos ]]; then
+    if [[ $mech == fallback ]]; then
+        expect_event_prefix "$client_trace" "spnego: initiator -> NegTokenInit mechTypes [Kerberos 5 (Microsoft) ($MS_KRB5_OID), Kerberos 5 ($KRB5_OID), NTLMSSP ($NTLM_OID)] mechToken AP-REQ ("
+        expect_event "$client_trace" "spnego: acceptor chose NTLM over Kerberos; mechListMIC required"
+    elif [[ $mech == kerberos ]]; then
         expect_event_prefix "$client_trace" "spnego: initiator leaves out NTLM: no credentials: "
         expect_event_prefix "$client_trace" "spnego: initiator -> NegTokenInit mechTypes [Kerberos 5 (Microsoft) ($MS_KRB5_OID), Kerberos 5 ($KRB5_OID)] mechToken AP-REQ ("
     else
@@ -188,13 +225,18 @@ else
     expect_reference_side "$client_trace"
 fi
 if [[ $server_side == ours ]]; then
-    expect_event "$server_trace" "spnego: acceptor chooses $mech_word"
+    if [[ $mech == fallback ]]; then
+        expect_event_prefix "$server_trace" "spnego: acceptor leaves out Kerberos: no credentials: "
+        expect_event "$server_trace" "spnego: acceptor chooses NTLM (not the initiator's first: mechListMIC required)"
+    else
+        expect_event "$server_trace" "spnego: acceptor chooses $mech_word"
+    fi
     expect_event_count "$server_trace" "negotiate: acceptor established over $mech_word" 1
     [[ $mech == kerberos ]] || expect_event "$server_trace" "spnego: mechListMIC from the peer verifies"
 else
     expect_reference_side "$server_trace"
 fi
-if [[ $mech == ntlm ]]; then
+if [[ $mech != kerberos ]]; then
     # Our NTLM ran in httpd under whichever SPNEGO.
     expect_event "$server_trace" "ntlm: acceptor: authenticated $NTLM_DOMAIN\\$NTLM_USER with NTLMv2, MIC verified"
 fi
