@@ -36,6 +36,10 @@ struct NameHandle final : Checked<0x4e4e414d, Minor::bad_name_handle, GSS_S_BAD_
 struct CredHandle final : Checked<0x4e435244, Minor::bad_cred_handle, GSS_S_NO_CRED> {
     explicit CredHandle(std::shared_ptr<const ntlm::Credential> c) : cred(std::move(c)) {}
     std::shared_ptr<const ntlm::Credential> cred;
+    // GSS_KRB5_CRED_NO_CI_FLAGS_X: the NEGOTIATE asks for SIGN only when
+    // the application asks for integrity or confidentiality, not for
+    // replay or sequence detection alone.
+    bool no_ci_flags = false;
 };
 
 struct ContextHandle final : Checked<0x4e435458, Minor::bad_context_handle, GSS_S_NO_CONTEXT> {

@@ -53,6 +53,10 @@ struct NegoCredHandle final : Checked<0x4e474352, Minor::bad_cred_handle, GSS_S_
     std::string ntlm_missing;
     // gss_set_neg_mechs: the mechanisms this credential may negotiate.
     std::optional<std::vector<spnego::Mech>> neg_mechs;
+    // GSS_KRB5_CRED_NO_CI_FLAGS_X was set: Negotiate does not add
+    // GSS_C_INTEG_FLAG to what the application asked of a mechanism (as
+    // MIT's SPNEGO), so that a context can have no integrity at all.
+    bool no_ask_integ = false;
 };
 
 // What one init/accept call hands down to the sub-mechanisms.

@@ -233,18 +233,62 @@ GSSNEG_EXPORT OM_uint32 gssi_set_neg_mechs(OM_uint32* minor_status, gss_cred_id_
             const gss_OID_desc& o = mech_set->elements[i];
             const auto* p = static_cast<const uint8_t*>(o.elements);
             if (!spnego::valid_oid_contents(ByteView(p, o.length))) throw GssError(GSS_S_BAD_MECH, Minor::none);
+            // A mechanism Negotiate does not offer (IAKERB, say) is left
+            // out, not refused: MIT's SPNEGO keeps the list and intersects
+            // it with the credential's mechanisms when it negotiates.
             const auto m = spnego::mech_of(spnego::Oid(ByteView(p, o.length)));
-            if (!m) throw GssError(GSS_S_BAD_MECH, Minor::none, "Negotiate offers Kerberos and NTLM only");
-            if (std::find(mechs.begin(), mechs.end(), *m) == mechs.end()) mechs.push_back(*m);
+            if (m && std::find(mechs.begin(), mechs.end(), *m) == mechs.end()) mechs.push_back(*m);
         }
         cred->neg_mechs = std::move(mechs);
         return GSS_S_COMPLETE;
     });
 }
 
-GSSNEG_EXPORT OM_uint32 gssi_set_cred_option(OM_uint32* minor_status, gss_cred_id_t*, const gss_OID,
-                                             const gss_buffer_t) {
-    return guard(minor_status, [&]() -> OM_uint32 { throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option); });
+// Each element credential gets the option, as the mechglue hands one to
+// every mechanism of a credential: an element that answers UNAVAILABLE is
+// passed over, the first other failure ends the call, and UNAVAILABLE
+// remains when no element took it. GSS_KRB5_CRED_NO_CI_FLAGS_X also stops
+// Negotiate from asking its mechanisms for integrity (MIT's SPNEGO does
+// the same), which is what SASL with maxssf=0 needs inside TLS.
+GSSNEG_EXPORT OM_uint32 gssi_set_cred_option(OM_uint32* minor_status, gss_cred_id_t* cred_handle,
+                                             const gss_OID desired_object, const gss_buffer_t value) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (cred_handle == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        if (desired_object == GSS_C_NO_OID) return GSS_S_CALL_INACCESSIBLE_READ;
+        if (*cred_handle == GSS_C_NO_CREDENTIAL) throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option);
+        NegoCredHandle* cred = nego_cred_of(*cred_handle);
+        OM_uint32 status = GSS_S_UNAVAILABLE;
+        if (cred->krb5) {
+            gss_cred_id_t element = cred->krb5.get();
+            OM_uint32 minor = 0;
+            const krb5::MechglueTable* t = krb5::mechglue();
+            const OM_uint32 major = t == nullptr ? GSS_S_UNAVAILABLE
+                                                 : t->set_cred_option(&minor, &element, desired_object, value);
+            if (major != GSS_S_UNAVAILABLE) {
+                if (GSS_ERROR(major)) {
+                    *minor_status = minor;
+                    return major;
+                }
+                status = major;
+            }
+        }
+        if (cred->ntlm) {
+            gss_cred_id_t element = reinterpret_cast<gss_cred_id_t>(cred->ntlm.get());
+            OM_uint32 minor = 0;
+            // This module's own NTLM entry point (nego.h).
+            const OM_uint32 major = gssspi_set_cred_option(&minor, &element, desired_object, value);
+            if (major != GSS_S_UNAVAILABLE) {
+                if (GSS_ERROR(major)) {
+                    *minor_status = minor;
+                    return major;
+                }
+                status = major;
+            }
+        }
+        if (status == GSS_S_UNAVAILABLE) throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option);
+        if (oid_equal(desired_object, &oid::krb5_cred_no_ci_flags)) cred->no_ask_integ = true;
+        return status;
+    });
 }
 
 // ---- names ----

@@ -45,6 +45,13 @@ gss_cred_id_t step_cred(CredSource* creds, Mech mech, bool first, std::string& w
     return c;
 }
 
+// What a sub-mechanism is asked for: the application's flags and, so that
+// the mechListMIC can be made, GSS_C_INTEG_FLAG, unless the call's
+// credential has GSS_KRB5_CRED_NO_CI_FLAGS_X (as MIT's SPNEGO).
+OM_uint32 integ_request(const CallState& call) noexcept {
+    return call.cred != nullptr && call.cred->no_ask_integ ? 0 : GSS_C_INTEG_FLAG;
+}
+
 // Releases a buffer this module's NTLM entry points allocated (malloc).
 void free_ours(gss_buffer_desc& b) noexcept {
     std::free(b.value);
@@ -88,10 +95,8 @@ public:
         if (!why.empty()) return no_cred(why);
         OM_uint32 major;
         if (m_initiator) {
-            // MIT's SPNEGO asks its mechanisms for integrity too, so that
-            // the mechListMIC can be made.
             major = m_table.init_sec_context(&minor, cred, m_ctx.inout(), m_target, krb5::krb5_oid(),
-                                             m_req_flags | GSS_C_INTEG_FLAG, 0, m_call.bindings,
+                                             m_req_flags | integ_request(m_call), 0, m_call.bindings,
                                              input.empty() ? GSS_C_NO_BUFFER : &in, nullptr, out.get(), &flags,
                                              &time_rec);
         } else {
@@ -226,7 +231,7 @@ public:
         if (!why.empty()) return no_cred(why);
         OM_uint32 major;
         if (m_initiator) {
-            major = gss_init_sec_context(&minor, cred, &m_ctx, m_target, &oid::ntlm, m_req_flags | GSS_C_INTEG_FLAG,
+            major = gss_init_sec_context(&minor, cred, &m_ctx, m_target, &oid::ntlm, m_req_flags | integ_request(m_call),
                                          0, m_call.bindings, input.empty() ? GSS_C_NO_BUFFER : &in, nullptr, &out,
                                          &flags, &time_rec);
         } else {

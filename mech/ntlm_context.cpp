@@ -96,8 +96,11 @@ GSSNEG_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor_status, gss_cred_i
 
         if (*context_handle == GSS_C_NO_CONTEXT) {
             std::shared_ptr<const ntlm::Credential> cred;
+            bool no_ci_flags = false;
             if (claimant_cred_handle != GSS_C_NO_CREDENTIAL) {
-                cred = cred_of(claimant_cred_handle)->cred;
+                const CredHandle* handle = cred_of(claimant_cred_handle);
+                cred = handle->cred;
+                no_ci_flags = handle->no_ci_flags;
             } else {
                 const ntlm::Name anon = ntlm::Name::anonymous();
                 cred = ntlm::Credential::acquire((req_flags & GSS_C_ANON_FLAG) ? &anon : nullptr,
@@ -113,6 +116,7 @@ GSSNEG_EXPORT OM_uint32 gss_init_sec_context(OM_uint32* minor_status, gss_cred_i
             params.channel_bindings = bindings_hash(input_chan_bindings);
             params.config = current_config();
             params.lm_compat_level = params.config->lm_compat_level;
+            params.no_ci_flags = no_ci_flags;
             ctx->client = std::make_unique<ntlm::NtlmClient>(std::move(cred), std::move(params));
             set_buffer(output_token, ByteView(ctx->client->step({})));
             if (ret_flags != nullptr) *ret_flags = partial_flags(*ctx);

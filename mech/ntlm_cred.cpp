@@ -204,8 +204,17 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_cred_by_mech(OM_uint32* minor_status, gss_cr
 }
 
 // The mechglue resolves this symbol without a loop check: it must exist.
-// NTLM credentials have no options to set.
-GSSNEG_EXPORT OM_uint32 gssspi_set_cred_option(OM_uint32* minor_status, gss_cred_id_t*, const gss_OID,
-                                               const gss_buffer_t) {
-    return guard(minor_status, [&]() -> OM_uint32 { throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option); });
+// The one option NTLM credentials take is GSS_KRB5_CRED_NO_CI_FLAGS_X; any
+// other is UNAVAILABLE, which the mechglue passes over for a credential of
+// several mechanisms.
+GSSNEG_EXPORT OM_uint32 gssspi_set_cred_option(OM_uint32* minor_status, gss_cred_id_t* cred_handle,
+                                               const gss_OID desired_object, const gss_buffer_t) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (cred_handle == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        if (desired_object == GSS_C_NO_OID || !oid_equal(desired_object, &oid::krb5_cred_no_ci_flags))
+            throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option);
+        if (*cred_handle == GSS_C_NO_CREDENTIAL) throw GssError(GSS_S_NO_CRED, Minor::no_credentials);
+        cred_of(*cred_handle)->no_ci_flags = true;
+        return GSS_S_COMPLETE;
+    });
 }

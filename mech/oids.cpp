@@ -35,6 +35,10 @@ gss_OID_desc spnego_req_mechlist_mic = {GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_LENGT
                                         bytes(GSSNEG_SPNEGO_REQ_MECHLIST_MIC_OID_BYTES)};
 gss_OID_desc ntlm_reset_crypto = {GSSNEG_NTLM_RESET_CRYPTO_OID_LENGTH, bytes(GSSNEG_NTLM_RESET_CRYPTO_OID_BYTES)};
 gss_OID_desc sasl_ssf = {GSSNEG_SEC_CONTEXT_SASL_SSF_OID_LENGTH, bytes(GSSNEG_SEC_CONTEXT_SASL_SSF_OID_BYTES)};
+// 1.2.752.43.13.29, MIT's GSS_KRB5_CRED_NO_CI_FLAGS_X: an initiator
+// credential whose contexts assert confidentiality and integrity only when
+// the application asks for them (Cyrus SASL sets it for maxssf=0).
+gss_OID_desc krb5_cred_no_ci_flags = {6, bytes("\x2a\x85\x70\x2b\x0d\x1d")};
 
 namespace ma {
 gss_OID_desc mech_concrete = {7, bytes("\x2b\x06\x01\x05\x05\x0d\x01")};

@@ -23,6 +23,7 @@ extern gss_OID_desc inq_sspi_session_key;
 extern gss_OID_desc spnego_req_mechlist_mic;
 extern gss_OID_desc ntlm_reset_crypto;
 extern gss_OID_desc sasl_ssf;
+extern gss_OID_desc krb5_cred_no_ci_flags;
 
 // RFC 5587 mechanism attributes, 1.3.6.1.5.5.13.N.
 namespace ma {

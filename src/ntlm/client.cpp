@@ -69,7 +69,8 @@ Bytes NtlmClient::step(ByteView input) {
 
 Bytes NtlmClient::make_negotiate() {
     uint32_t flags = base_flags;
-    if (m_params.gss_req_flags & gss_integrity_flags) flags |= flag::sign;
+    const uint32_t wants_sign = m_params.no_ci_flags ? (GSS_C_INTEG_FLAG | GSS_C_CONF_FLAG) : gss_integrity_flags;
+    if (m_params.gss_req_flags & wants_sign) flags |= flag::sign;
     if (m_params.gss_req_flags & GSS_C_CONF_FLAG) flags |= flag::seal;
     if (m_params.gss_req_flags & GSS_C_IDENTIFY_FLAG) flags |= flag::identify;
     if (m_cred->anonymous()) flags |= flag::anonymous;

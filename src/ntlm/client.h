@@ -21,6 +21,9 @@ struct ClientParams {
     std::optional<std::array<uint8_t, 16>> channel_bindings;   // MD5 of the bindings
     int lm_compat_level = 5;
     std::shared_ptr<const Config> config;                      // the host's names (reflection check)
+    // SIGN only for GSS_C_INTEG_FLAG or GSS_C_CONF_FLAG, not for replay or
+    // sequence detection alone (GSS_KRB5_CRED_NO_CI_FLAGS_X on the credential)
+    bool no_ci_flags = false;
 };
 
 class NtlmClient final {
