@@ -244,6 +244,25 @@ GSSNEG_EXPORT OM_uint32 gssi_set_neg_mechs(OM_uint32* minor_status, gss_cred_id_
     });
 }
 
+// Questions about a credential by OID (GSS_KRB5_GET_CRED_IMPERSONATOR,
+// say) concern its Kerberos element: NTLM credentials answer none. As
+// with MIT's SPNEGO, the mechglue's answer for that element is the answer,
+// UNAVAILABLE when there is none.
+GSSNEG_EXPORT OM_uint32 gssi_inquire_cred_by_oid(OM_uint32* minor_status, const gss_cred_id_t cred_handle,
+                                                 const gss_OID desired_object, gss_buffer_set_t* data_set) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (data_set == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *data_set = GSS_C_NO_BUFFER_SET;
+        if (desired_object == GSS_C_NO_OID) return GSS_S_CALL_INACCESSIBLE_READ;
+        const NegoCredHandle* cred = nego_cred_of(cred_handle);
+        const krb5::MechglueTable* t = krb5::mechglue();
+        if (!cred->krb5 || t == nullptr) throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option);
+        // The mechglue allocates the set with malloc, as the mechglue
+        // that receives it frees it.
+        return t->inquire_cred_by_oid(minor_status, cred->krb5.get(), desired_object, data_set);
+    });
+}
+
 // Each element credential gets the option, as the mechglue hands one to
 // every mechanism of a credential: an element that answers UNAVAILABLE is
 // passed over, the first other failure ends the call, and UNAVAILABLE

@@ -78,3 +78,4 @@ GSSNEG_EXPORT OM_uint32 gssi_inquire_names_for_mech(OM_uint32* minor_status, gss
 GSSNEG_EXPORT OM_uint32 gssi_internal_release_oid(OM_uint32* minor_status, gss_OID* oid_ptr) {
     return gss_internal_release_oid(minor_status, oid_ptr);
 }
+

@@ -44,6 +44,7 @@ const MechglueTable* load() {
                     resolve_symbol(lib, "gss_inquire_cred", t.inquire_cred) &&
                     resolve_symbol(lib, "gss_release_cred", t.release_cred) &&
                     resolve_symbol(lib, "gss_set_cred_option", t.set_cred_option) &&
+                    resolve_symbol(lib, "gss_inquire_cred_by_oid", t.inquire_cred_by_oid) &&
                     resolve_symbol(lib, "gss_init_sec_context", t.init_sec_context) &&
                     resolve_symbol(lib, "gss_accept_sec_context", t.accept_sec_context) &&
                     resolve_symbol(lib, "gss_delete_sec_context", t.delete_sec_context) &&

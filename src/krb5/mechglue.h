@@ -30,6 +30,7 @@ struct MechglueTable final {
     decltype(&::gss_inquire_cred) inquire_cred = nullptr;
     decltype(&::gss_release_cred) release_cred = nullptr;
     decltype(&::gss_set_cred_option) set_cred_option = nullptr;
+    decltype(&::gss_inquire_cred_by_oid) inquire_cred_by_oid = nullptr;
     decltype(&::gss_init_sec_context) init_sec_context = nullptr;
     decltype(&::gss_accept_sec_context) accept_sec_context = nullptr;
     decltype(&::gss_delete_sec_context) delete_sec_context = nullptr;
