@@ -61,13 +61,23 @@ Key16 parse_nt_hash(std::string_view hex) {
     return k;
 }
 
+// gss-ntlmssp's credential-store keys, for programs written for it: each
+// is read as the key of ours that means the same.
+const char* own_key(const char* key) noexcept {
+    if (std::strcmp(key, "ntlmssp_keyfile") == 0) return GSSNEG_CRED_STORE_USER_FILE;
+    if (std::strcmp(key, "ntlmssp_password") == 0) return GSSNEG_CRED_STORE_PASSWORD;
+    if (std::strcmp(key, "ntlmssp_nthash") == 0) return GSSNEG_CRED_STORE_NT_HASH;
+    if (std::strcmp(key, "ntlmssp_domain") == 0) return GSSNEG_CRED_STORE_DOMAIN;
+    return key;
+}
+
 ntlm::CredStoreOptions parse_store(gss_const_key_value_set_t store) {
     ntlm::CredStoreOptions opts;
     if (store == GSS_C_NO_CRED_STORE) return opts;
     for (OM_uint32 i = 0; i < store->count; ++i) {
-        const char* key = store->elements[i].key;
         const char* value = store->elements[i].value;
-        if (key == nullptr || value == nullptr) continue;
+        if (store->elements[i].key == nullptr || value == nullptr) continue;
+        const char* key = own_key(store->elements[i].key);
         if (std::strcmp(key, GSSNEG_CRED_STORE_USER_FILE) == 0)
             opts.user_file = value;
         else if (std::strcmp(key, GSSNEG_CRED_STORE_PASSWORD) == 0)

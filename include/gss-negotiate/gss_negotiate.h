@@ -33,7 +33,13 @@
  *   "domain"          the domain to authenticate in when the name has none.
  *   "workstation"     the workstation name the initiator announces.
  *
- * Unknown keys are refused with GSS_S_CRED_UNAVAIL.
+ * gss-ntlmssp's keys mean the same here: "ntlmssp_keyfile" is
+ * "ntlm_user_file", "ntlmssp_password" "password", "ntlmssp_nthash"
+ * "nt_hash" and "ntlmssp_domain" "domain".
+ *
+ * Other keys belong to other mechanisms (MIT's SPNEGO hands the whole store
+ * to each): they are ignored, as MIT's krb5 ignores keys it does not own.
+ * A malformed value is refused with GSS_S_CRED_UNAVAIL.
  */
 #define GSSNEG_CRED_STORE_USER_FILE "ntlm_user_file"
 #define GSSNEG_CRED_STORE_PASSWORD "password"

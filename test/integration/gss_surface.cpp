@@ -317,6 +317,25 @@ TEST_CASE("credentials: from the user file, a credential store, a password", "[s
     CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &bad_hash_store,
                                 &cred, nullptr, nullptr) == GSS_S_CRED_UNAVAIL);
 
+    // gss-ntlmssp's keys mean what ours mean: its password alone is a
+    // credential (where an unknown key is none), its domain completes a
+    // name without one, and its NT hash is parsed as ours is.
+    gss_key_value_element_desc ntlmssp[] = {{"ntlmssp_password", "Correct-Horse-1"}, {"ntlmssp_domain", "SURFACE"}};
+    gss_key_value_set_desc ntlmssp_store{2, ntlmssp};
+    Name bare_bob("bob", GSS_C_NT_USER_NAME);
+    REQUIRE(gss_acquire_cred_from(&minor, bare_bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE,
+                                  &ntlmssp_store, &cred, nullptr, nullptr) == GSS_S_COMPLETE);
+    gss_name_t ntlmssp_name = GSS_C_NO_NAME;
+    REQUIRE(gss_inquire_cred_by_mech(&minor, cred, &ntlm_oid, &ntlmssp_name, nullptr, nullptr, nullptr) ==
+            GSS_S_COMPLETE);
+    Name ntlmssp_owner(ntlmssp_name);
+    CHECK(display(ntlmssp_owner.name) == "SURFACE\\bob");
+    gss_release_cred(&minor, &cred);
+    gss_key_value_element_desc ntlmssp_hash[] = {{"ntlmssp_nthash", "not-hex"}};
+    gss_key_value_set_desc ntlmssp_hash_store{1, ntlmssp_hash};
+    CHECK(gss_acquire_cred_from(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &ntlmssp_hash_store,
+                                &cred, nullptr, nullptr) == GSS_S_CRED_UNAVAIL);
+
     const OM_uint32 major = gss_acquire_cred(&minor, bob.name, GSS_C_INDEFINITE, ntlm_only(), GSS_C_INITIATE, &cred,
                                              nullptr, nullptr);
     CHECK(major == GSS_S_NO_CRED);
