@@ -24,7 +24,7 @@
 /*
  * Credential-store keys for gss_acquire_cred_from() with the NTLM mech.
  *
- *   "ntlm_user_file"  path of a user database (both formats, see README):
+ *   "ntlm_user_file"  path of a user database (both formats, see docs/configuration.md):
  *                     the acceptor validates against it; the initiator takes
  *                     the desired user's password or NT hash from it.
  *   "password"        the initiator's password (UTF-8).

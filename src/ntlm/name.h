@@ -29,7 +29,7 @@ struct NameAttribute {
     std::vector<std::string> values;
 };
 
-// The attributes a domain logon gives a name (see README, "Name attributes"):
+// The attributes a domain logon gives a name (see docs/domain.md, "Name attributes"):
 //   urn:gss-negotiate:user-sid      the account's SID
 //   urn:gss-negotiate:group-sids    its groups' SIDs, the primary group first
 //   urn:gss-negotiate:sids          the account's SID, then the groups'
