@@ -237,7 +237,8 @@ std::optional<gssneg::Config> check_options()
         }
     }
     for (const char* var : {"LM_COMPAT_LEVEL", "NTLM_USER_FILE", "GSS_NEGOTIATE_TRACE", "GSS_NEGOTIATE_MECHS",
-                            "GSS_NEGOTIATE_NTLM_BACKENDS", "GSS_NEGOTIATE_CONFIG"})
+                            "GSS_NEGOTIATE_NTLM_BACKENDS", "GSS_NEGOTIATE_CONFIG", "NETBIOS_COMPUTER_NAME",
+                            "NETBIOS_DOMAIN_NAME", "GSSNTLMSSP_DEBUG"})
         if (const char* v = gssneg::environment_value(var))
             report("options", Status::info, std::string(var) + " is set in the environment (\"" + gssneg::escape_text(v) +
                                                 "\"): it overrides the file");

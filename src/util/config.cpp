@@ -38,6 +38,11 @@ constexpr const char* env_user_file = "NTLM_USER_FILE";
 constexpr const char* env_trace = "GSS_NEGOTIATE_TRACE";
 constexpr const char* env_nego_mechs = "GSS_NEGOTIATE_MECHS";
 constexpr const char* env_ntlm_backends = "GSS_NEGOTIATE_NTLM_BACKENDS";
+// gss-ntlmssp's variables, for hosts set up for it: the names the
+// acceptor announces, and its debug file as the trace. Ours win over them.
+constexpr const char* env_netbios_computer = "NETBIOS_COMPUTER_NAME";
+constexpr const char* env_netbios_domain = "NETBIOS_DOMAIN_NAME";
+constexpr const char* env_ntlmssp_debug = "GSSNTLMSSP_DEBUG";
 constexpr std::string_view env_prefix = "GSS_NEGOTIATE_";
 static_assert(std::string_view(env_config).starts_with(env_prefix) &&
               std::string_view(env_trace).starts_with(env_prefix) &&
@@ -264,7 +269,15 @@ std::optional<std::string> apply_environment_checked(Config& cfg) {
             bad(env_lm_compat, level, "not 0 to 5");
     }
     if (const char* path = environment_value(env_user_file)) cfg.user_file = path;
-    if (const char* dest = environment_value(env_trace)) cfg.trace = dest;
+    if (const char* dest = environment_value(env_trace))
+        cfg.trace = dest;
+    else if (const char* debug = environment_value(env_ntlmssp_debug))
+        cfg.trace = debug;
+    if (const char* name = environment_value(env_netbios_computer)) cfg.netbios_computer = name;
+    if (const char* name = environment_value(env_netbios_domain)) {
+        cfg.netbios_domain = name;
+        cfg.domain_names_set = true;
+    }
     if (const char* mechs = environment_value(env_nego_mechs)) {
         if (auto parsed = parse_nego_mechs(mechs))
             cfg.negotiate_mechs = std::move(*parsed);
@@ -333,9 +346,9 @@ std::shared_ptr<const Config> defaults_for_host() {
     return cfg;
 }
 
-// The six variables this module reads, found in one pass over environ
+// The nine variables this module reads, found in one pass over environ
 // (current_config() runs several times per handshake; one getenv each
-// would walk the environment six times).
+// would walk the environment nine times).
 struct EnvVars {
     const char* config = nullptr;
     const char* lm_compat = nullptr;
@@ -343,6 +356,9 @@ struct EnvVars {
     const char* trace = nullptr;
     const char* nego_mechs = nullptr;
     const char* ntlm_backends = nullptr;
+    const char* netbios_computer = nullptr;
+    const char* netbios_domain = nullptr;
+    const char* ntlmssp_debug = nullptr;
 };
 
 // The value of NAME=value in entry, or nullptr when entry is another name.
@@ -364,10 +380,14 @@ EnvVars scan_environment() noexcept {
         // The first character settles most entries at once.
         switch (entry[0]) {
         case 'G':
-            // Four of the names share this prefix; other G... entries
+            if (entry[1] != 'S' || entry[2] != 'S') break;
+            if (entry[3] == 'N') {
+                take(vars.ntlmssp_debug, entry, env_ntlmssp_debug);
+                break;
+            }
+            // Four of the names share this prefix; other GSS... entries
             // (GSS_MECH_CONFIG, GSSNEG_...) stop within five characters.
-            if (entry[1] != 'S' || entry[2] != 'S' || entry[3] != '_' || entry[4] != 'N' ||
-                std::strncmp(entry, env_prefix.data(), env_prefix.size()) != 0)
+            if (entry[3] != '_' || entry[4] != 'N' || std::strncmp(entry, env_prefix.data(), env_prefix.size()) != 0)
                 break;
             take(vars.config, entry, env_config);
             take(vars.trace, entry, env_trace);
@@ -378,7 +398,12 @@ EnvVars scan_environment() noexcept {
             if (entry[1] == 'M') take(vars.lm_compat, entry, env_lm_compat);
             break;
         case 'N':
-            if (entry[1] == 'T') take(vars.user_file, entry, env_user_file);
+            if (entry[1] == 'T') {
+                take(vars.user_file, entry, env_user_file);
+            } else if (entry[1] == 'E') {
+                take(vars.netbios_computer, entry, env_netbios_computer);
+                take(vars.netbios_domain, entry, env_netbios_domain);
+            }
             break;
         default: break;
         }
@@ -398,12 +423,15 @@ struct EnvValue {
 };
 
 struct EnvState {
-    EnvValue config, lm_compat, user_file, trace, nego_mechs, ntlm_backends;
+    EnvValue config, lm_compat, user_file, trace, nego_mechs, ntlm_backends, netbios_computer, netbios_domain,
+        ntlmssp_debug;
 
     bool matches(const EnvVars& env) const noexcept {
         return config.matches(env.config) && lm_compat.matches(env.lm_compat) &&
                user_file.matches(env.user_file) && trace.matches(env.trace) &&
-               nego_mechs.matches(env.nego_mechs) && ntlm_backends.matches(env.ntlm_backends);
+               nego_mechs.matches(env.nego_mechs) && ntlm_backends.matches(env.ntlm_backends) &&
+               netbios_computer.matches(env.netbios_computer) && netbios_domain.matches(env.netbios_domain) &&
+               ntlmssp_debug.matches(env.ntlmssp_debug);
     }
     void assign(const EnvVars& env) {
         config.assign(env.config);
@@ -412,6 +440,9 @@ struct EnvState {
         trace.assign(env.trace);
         nego_mechs.assign(env.nego_mechs);
         ntlm_backends.assign(env.ntlm_backends);
+        netbios_computer.assign(env.netbios_computer);
+        netbios_domain.assign(env.netbios_domain);
+        ntlmssp_debug.assign(env.ntlmssp_debug);
     }
 };
 

@@ -314,6 +314,25 @@ TEST_CASE("environment variables override the file", "[config]") {
     CHECK(cfg.trace == "/tmp/env-trace");
 }
 
+TEST_CASE("gss-ntlmssp's variables: the names announced, and its debug file as the trace", "[config]") {
+    const EnvVar ours("GSS_NEGOTIATE_TRACE", nullptr);
+    const EnvVar computer("NETBIOS_COMPUTER_NAME", "ENVHOST");
+    const EnvVar domain("NETBIOS_DOMAIN_NAME", "ENVDOM");
+    const EnvVar debug("GSSNTLMSSP_DEBUG", "/tmp/ntlmssp-debug");
+    Config cfg;
+    cfg.apply_file_text("netbios_computer = FILEHOST\nnetbios_domain = FILEDOM\ntrace = stderr\n");
+    cfg.apply_environment();
+    CHECK(cfg.netbios_computer == "ENVHOST");
+    CHECK(cfg.netbios_domain == "ENVDOM");
+    CHECK(cfg.domain_names_set);
+    CHECK(cfg.trace == "/tmp/ntlmssp-debug");
+    // Our own variable wins over gss-ntlmssp's.
+    const EnvVar mine("GSS_NEGOTIATE_TRACE", "/tmp/env-trace");
+    Config both;
+    both.apply_environment();
+    CHECK(both.trace == "/tmp/env-trace");
+}
+
 TEST_CASE("unset variables keep the file values", "[config]") {
     const EnvVar level("LM_COMPAT_LEVEL", nullptr);
     const EnvVar users("NTLM_USER_FILE", nullptr);
@@ -434,6 +453,10 @@ TEST_CASE("current_config() reads the options file and the environment", "[confi
         const EnvVar env_mechs("GSS_NEGOTIATE_MECHS", "ntlm");
         using M = gssneg::Config::NegoMech;
         CHECK(current_config()->negotiate_mechs == std::vector<M>{M::ntlm});
+        const EnvVar env_domain("NETBIOS_DOMAIN_NAME", "ENVDOM");
+        CHECK(current_config()->netbios_domain == "ENVDOM");
+        const EnvVar env_debug("GSSNTLMSSP_DEBUG", "stderr");
+        CHECK(current_config()->trace == "stderr");
     }
     CHECK(current_config()->user_file == "/file/users");
 }
