@@ -1,4 +1,5 @@
 #include "util/config.h"
+#include "util/option_table.h"
 
 #include "util/errors.h"
 #include "util/trace.h"
@@ -155,7 +156,11 @@ std::optional<Config::NameRule> parse_name_rule(std::string_view s) {
 }
 
 // Applies one "key = value" pair; returns a description of a bad value.
-std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::string_view value, Notes& notes) {
+std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::string_view value, Notes&) {
+    // The keys are those of the option table (util/option_table.h), which
+    // the example file, the man page and the README are printed from.
+    // A misspelt option must not leave the weaker default in place.
+    if (find_option(key) == nullptr) return "unknown option " + quoted(key);
     std::string* text_option = nullptr;
     if (iequals_ascii(key, "user_file")) text_option = &cfg.user_file;
     else if (iequals_ascii(key, "trace")) text_option = &cfg.trace;
@@ -227,8 +232,9 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
         if (!backends) return "ntlm_backends must list file and/or winbind, not " + quoted(value);
         cfg.ntlm_backends = std::move(*backends);
     } else {
-        // A misspelt option must not leave the weaker default in place.
-        return "unknown option " + quoted(key);
+        // A key of the table that the branches above do not apply (the
+        // unit tests apply every key of the table).
+        return "option " + quoted(key) + " is not handled";
     }
     return std::nullopt;
 }
@@ -550,7 +556,7 @@ void Config::apply_file_text(std::string_view text) {
 }
 
 void Config::apply_environment() {
-    if (const auto fault = apply_environment_checked(*this)) throw GssError(GSS_S_FAILURE, Minor::bad_config, *fault);
+    if (const auto bad = apply_environment_checked(*this)) throw GssError(GSS_S_FAILURE, Minor::bad_config, *bad);
 }
 
 void Config::fill_host_defaults() {

@@ -10,40 +10,9 @@
 // or file-capability process the variables are ignored, as MIT krb5 reads
 // its own through secure_getenv.
 //
-//   key                 env variable          default
-//   lm_compat_level     LM_COMPAT_LEVEL       5        (0-5, Windows' LmCompatibilityLevel: initiators
-//                                                      send NTLMv2 from 3; acceptors refuse NTLMv1 at 5)
-//   user_file           NTLM_USER_FILE        ""       (the user database)
-//   trace               GSS_NEGOTIATE_TRACE   ""       ("stderr" or a path)
-//   netbios_domain                            "WORKGROUP"
-//   netbios_computer                          upper-cased first label of gethostname()
-//   dns_domain                                domain part of the host name, or ""
-//   dns_computer                              gethostname()
-//   workstation                               netbios_computer (announced by initiators)
-//   context_lifetime                          36000 seconds (10 h, as Windows' default)
-//   allow_anonymous                           no       (acceptor accepts anonymous logons)
-//   require_mic                               no       (acceptor refuses clients without a MIC)
-//   negotiate_mechs     GSS_NEGOTIATE_MECHS   "kerberos ntlm" (what Negotiate offers and accepts,
-//                                                      in order of preference; commas or spaces)
-//   ntlm_backends       GSS_NEGOTIATE_NTLM_BACKENDS  "file" (where the NTLM acceptor checks logons,
-//                                                      in order: "file" the user database, "winbind"
-//                                                      the domain through winbindd; commas or spaces)
-//   challenge_lifetime                        300 seconds (an acceptor refuses an AUTHENTICATE that
-//                                                      answers a CHALLENGE older than this)
-//   dummy_signature                           no       (contexts that negotiated neither SIGN nor SEAL
-//                                                      make and accept MS-NLMP's unkeyed signature)
-//   channel_bindings                          optional (optional: an acceptor with bindings accepts an
-//                                                      initiator that sent none, as MIT krb5 does;
-//                                                      required: it refuses such an initiator)
-//   local_domains                             ""       (domains whose users map to local accounts;
-//                                                      empty: the domains the acceptor announces
-//                                                      and winbind's own)
-//   ntlm_targets                              ""       (Negotiate initiators use NTLM only for these
-//                                                      "service@host" targets, "*" for any service or
-//                                                      host; empty: for every target)
-//   local_name_map                            none     (repeatable "PATTERN LOCAL": DOMAIN\user or
-//                                                      user@dns.domain, user "*" for any; LOCAL an
-//                                                      account, "*" for the user part)
+// Every option, its values, default and variable: util/option_table.h (the
+// table the parser accepts keys from, and that the example file, the man
+// page and the README are printed from).
 //
 // With "winbind" among the backends, the CHALLENGE announces the domain's
 // names as winbindd reports them, unless the file sets netbios_domain or

@@ -17,17 +17,17 @@
 #
 #   install_layout.sh BUILD SOURCE PREFIX BINDIR LIBDIR LIBEXECDIR INCLUDEDIR
 #                     PKG_SYSCONF_DIR OPTIONS_FILE MECH_CONF_DIR MECH_LINK
-#                     MODULE_PATH_IN_MECH INTERPOSER_OID STRIP INSTALL_BENCH
+#                     MODULE_PATH_IN_MECH INTERPOSER_OID STRIP INSTALL_BENCH MANDIR
 set -euo pipefail
 
-[[ $# -eq 15 ]] || { echo "usage: see the head of $0" >&2; exit 2; }
+[[ $# -eq 16 ]] || { echo "usage: see the head of $0" >&2; exit 2; }
 build=$1 source=$2 prefix=$3 bindir=$4 libdir=$5 libexecdir=$6 includedir=$7
 pkg_sysconf_dir=$8 options_file=$9 mech_conf_dir=${10} mech_link=${11}
-module_in_mech=${12} interposer_oid=${13} strip=${14} install_bench=${15}
+module_in_mech=${12} interposer_oid=${13} strip=${14} install_bench=${15} mandir=${16}
 
 abs() { [[ $1 == /* ]] && echo "$1" || echo "$prefix/$1"; }
 bindir=$(abs "$bindir") libdir=$(abs "$libdir") libexecdir=$(abs "$libexecdir")
-includedir=$(abs "$includedir")
+includedir=$(abs "$includedir") mandir=$(abs "$mandir")
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
@@ -61,6 +61,12 @@ expected=(
     "$pkg_sysconf_dir/gss-negotiate.conf.example"
     "$pkg_sysconf_dir/mech"
     "$mech_conf_dir/$mech_link"
+    "$mandir/man1/gssneg-client.1"
+    "$mandir/man1/gssneg-doctor.1"
+    "$mandir/man1/gssneg-inspect.1"
+    "$mandir/man1/gssneg-server.1"
+    "$mandir/man5/gss-negotiate.conf.5"
+    "$mandir/man7/gss-negotiate.7"
 )
 [[ $install_bench == true ]] && expected+=("$libexecdir/gss-negotiate/gssneg-bench")
 printf '%s\n' "${expected[@]}" | LC_ALL=C sort > "$work/expected"

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "util/config.h"
+#include "util/option_table.h"
 #include "util/errors.h"
 #include "util/trace.h"
 
@@ -161,6 +162,37 @@ TEST_CASE("every option key is parsed", "[config]") {
     CHECK(cfg.context_lifetime == 600);
     CHECK(cfg.allow_anonymous);
     CHECK(cfg.require_mic);
+}
+
+TEST_CASE("the parser takes every option of the table, and the generated example file", "[config][docs]") {
+    for (const gssneg::OptionDoc& o : gssneg::option_docs()) {
+        Config cfg;
+        INFO(o.name << " = " << o.example);
+        CHECK_NOTHROW(cfg.apply_file_text(std::string(o.name) + " = " + std::string(o.example) + "\n"));
+    }
+    // The example with every option line uncommented parses as it stands.
+    std::string uncommented;
+    size_t options = 0;
+    const std::string example = gssneg::options_example("/etc/gss-negotiate/gss-negotiate.conf");
+    for (size_t pos = 0; pos < example.size();) {
+        const size_t end = std::min(example.find('\n', pos), example.size());
+        std::string line = example.substr(pos, end - pos);
+        pos = end + 1;
+        if (line.size() > 1 && line[0] == '#' && line[1] != ' ' && line.find(" = ") != std::string::npos) {
+            line.erase(0, 1);
+            ++options;
+        }
+        uncommented += line + "\n";
+    }
+    CHECK(options == gssneg::option_docs().size());
+    Config cfg;
+    CHECK_NOTHROW(cfg.apply_file_text(uncommented));
+    CHECK(cfg.lm_compat_level == 5);
+    CHECK(cfg.user_file == "/etc/gss-negotiate/users");
+    CHECK(cfg.local_name_map.size() == 1);
+    // And a key the table does not have is refused.
+    Config other;
+    CHECK_THROWS_AS(other.apply_file_text("no_such_option = 1\n"), GssError);
 }
 
 TEST_CASE("later lines override earlier ones and values may be empty", "[config]") {
