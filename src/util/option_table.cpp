@@ -1,19 +1,12 @@
 #include "util/option_table.h"
 
+#include "util/utf16.h"
+
 #include <array>
 
 namespace gssneg {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i])) return false;
-    }
-    return true;
-}
 
 // In the order the example file and the man page present them: what every
 // installation sets first, then the acceptor's names, then the hardening
@@ -140,7 +133,7 @@ std::span<const OptionDoc> option_docs() noexcept { return options; }
 
 const OptionDoc* find_option(std::string_view key) noexcept {
     for (const OptionDoc& o : options)
-        if (iequals(o.name, key)) return &o;
+        if (iequals_ascii(o.name, key)) return &o;
     return nullptr;
 }
 
