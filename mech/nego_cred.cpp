@@ -4,13 +4,16 @@
 // its forms in each mechanism.
 
 #include "gss-negotiate/gss_negotiate.h"
+#include "mech/exported_name.h"
 #include "mech/guard.h"
 #include "mech/nego.h"
 #include "mech/ntlm_entry.h"
 #include "mech/oids.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -310,16 +313,97 @@ GSSNEG_EXPORT OM_uint32 gssi_set_cred_option(OM_uint32* minor_status, gss_cred_i
     });
 }
 
+// gss_export_cred and gss_import_cred (gssproxy hands credentials between
+// processes this way). MIT's SPNEGO exports the credential of its
+// mechanisms; Negotiate exports its Kerberos element the same way, through
+// the mechglue (so the krb5 mechanism writes what it writes for a krb5
+// credential: its ccache and keytab names, or its password), in a token of
+// its own: a version byte (1), the usage, and the krb5 token. An NTLM
+// element has no exported form: a credential that holds one is not
+// exported (GSS_S_UNAVAILABLE, as MIT's SPNEGO answers over an NTLM module
+// without credential export).
+namespace {
+
+constexpr uint8_t exported_cred_version = 1;
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gssi_export_cred(OM_uint32* minor_status, gss_cred_id_t cred_handle, gss_buffer_t token) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(token);
+        const NegoCredHandle* cred = nego_cred_of(cred_handle);
+        if (cred->ntlm)
+            throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option,
+                           "the credential holds NTLM credentials, which cannot be exported");
+        if (!cred->krb5) throw GssError(GSS_S_NO_CRED, Minor::spnego_no_usable_mech, "no Kerberos credential to export");
+        krb5::MechBuffer krb5_token;
+        const OM_uint32 major = krb5::mechglue()->export_cred(minor_status, cred->krb5.get(), krb5_token.get());
+        if (GSS_ERROR(major)) return major;
+        ByteWriter w;
+        w.u8(exported_cred_version);
+        w.u8(static_cast<uint8_t>(cred->usage));
+        w.u32be(static_cast<uint32_t>(krb5_token.desc().length));
+        w.bytes({static_cast<const uint8_t*>(krb5_token.desc().value), krb5_token.desc().length});
+        set_buffer(token, ByteView(w.take()));
+        return GSS_S_COMPLETE;
+    });
+}
+
+namespace {
+
+OM_uint32 import_cred(OM_uint32* minor_status, gss_buffer_t token, gss_cred_id_t* cred_handle) {
+    if (cred_handle == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+    *cred_handle = GSS_C_NO_CREDENTIAL;
+    if (token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+    ByteReader r(view_of(token), Minor::bad_export_token);
+    if (r.u8() != exported_cred_version)
+        throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "exported credential: unknown version");
+    const uint8_t usage = r.u8();
+    if (usage != GSS_C_INITIATE && usage != GSS_C_ACCEPT && usage != GSS_C_BOTH)
+        throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "exported credential: usage");
+    const ByteView inner = r.take(r.u32be());
+    r.assert_done();
+    const krb5::MechglueTable* t = krb5::mechglue();
+    if (t == nullptr) throw GssError(GSS_S_UNAVAILABLE, Minor::spnego_no_usable_mech, "the mechglue is not loaded");
+    auto cred = std::make_unique<NegoCredHandle>();
+    cred->usage = usage;
+    cred->ntlm_missing = "an imported credential holds Kerberos credentials only";
+    gss_buffer_desc inner_desc{inner.size(), const_cast<uint8_t*>(inner.data())};
+    const OM_uint32 major = t->import_cred(minor_status, &inner_desc, cred->krb5.out());
+    if (GSS_ERROR(major)) return major;
+    *cred_handle = reinterpret_cast<gss_cred_id_t>(cred.release());
+    return GSS_S_COMPLETE;
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gssi_import_cred(OM_uint32* minor_status, gss_buffer_t token, gss_cred_id_t* cred_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 { return import_cred(minor_status, token, cred_handle); });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_import_cred_by_mech(OM_uint32* minor_status, gss_OID, gss_buffer_t token,
+                                                 gss_cred_id_t* cred_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 { return import_cred(minor_status, token, cred_handle); });
+}
+
 // ---- names ----
 
 namespace {
 
+// An exported name reaches this module only when it carries the SPNEGO OID
+// (the mechglue hands the others to their mechanisms): its name goes on as
+// the mechglue imports the name of an exported token, with no name type.
 OM_uint32 import(gss_buffer_t input_name_buffer, gss_OID input_name_type, gss_name_t* output_name) {
     if (output_name == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
     *output_name = GSS_C_NO_NAME;
     if (input_name_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
     auto n = std::make_unique<NegoNameHandle>();
-    const ByteView v = view_of(input_name_buffer);
+    ByteView v = view_of(input_name_buffer);
+    if (input_name_type != GSS_C_NO_OID && oid_equal(input_name_type, &oid::nt_export_name)) {
+        v = exported_name_of(v, oid::spnego);
+        input_name_type = GSS_C_NO_OID;
+    }
     n->external.assign(v.begin(), v.end());
     n->type = OidCopy(input_name_type);
     n->has_external = true;
@@ -339,40 +423,70 @@ GSSNEG_EXPORT OM_uint32 gssi_import_name_by_mech(OM_uint32* minor_status, gss_co
     return guard(minor_status, [&]() -> OM_uint32 { return import(input_name_buffer, input_name_type, output_name); });
 }
 
-// The name type goes back as one of this module's static OIDs (oids.h):
-// the mechglue keeps it in the union name it builds around ours and frees
-// it with gss_release_oid when that name is released. The krb5
-// mechanism's type for a name it has not made a mechanism name is the
-// inner union name's own copy of the application's OID, freed again when
-// the inner name is released; a type this module does not know is not
-// reported.
+namespace {
+
+// gss_display_name of a Negotiate name. The name type goes back as one of
+// this module's static OIDs (oids.h): the mechglue keeps it in the union
+// name it builds around ours and frees it with gss_release_oid when that
+// name is released. The krb5 mechanism's type for a name it has not made a
+// mechanism name is the inner union name's own copy of the application's
+// OID, freed again when the inner name is released; a type this module
+// does not know is not reported.
+OM_uint32 display(OM_uint32* minor_status, NegoNameHandle* n, gss_buffer_t output_name_buffer,
+                  gss_OID* output_name_type) {
+    if (n->krb5) {
+        krb5::MechBuffer text;
+        gss_OID type = GSS_C_NO_OID;
+        const OM_uint32 major = krb5::mechglue()->display_name(minor_status, n->krb5.get(), text.get(), &type);
+        if (GSS_ERROR(major)) return major;
+        set_buffer(output_name_buffer, ByteView(static_cast<const uint8_t*>(text.desc().value), text.desc().length));
+        if (output_name_type != nullptr) *output_name_type = oid::static_name_type(type);
+        return GSS_S_COMPLETE;
+    }
+    if (n->ntlm) {
+        // This module's NTLM display, for its name type (a static OID).
+        const NameHandle tmp(*n->ntlm);
+        gss_OID type = GSS_C_NO_OID;
+        const OM_uint32 major = gss_display_name(
+            minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&tmp)), output_name_buffer, &type);
+        if (output_name_type != nullptr) *output_name_type = oid::static_name_type(type);
+        return major;
+    }
+    set_buffer(output_name_buffer, ByteView(n->external));
+    if (output_name_type != nullptr) *output_name_type = oid::static_name_type(n->type.get());
+    return GSS_S_COMPLETE;
+}
+
+}  // namespace
+
 GSSNEG_EXPORT OM_uint32 gssi_display_name(OM_uint32* minor_status, gss_name_t input_name,
                                           gss_buffer_t output_name_buffer, gss_OID* output_name_type) {
     return guard(minor_status, [&]() -> OM_uint32 {
         if (output_name_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
         clear_buffer(output_name_buffer);
         if (output_name_type != nullptr) *output_name_type = GSS_C_NO_OID;
-        NegoNameHandle* n = nego_name_of(input_name);
-        if (n->krb5) {
-            krb5::MechBuffer text;
-            gss_OID type = GSS_C_NO_OID;
-            const OM_uint32 major = krb5::mechglue()->display_name(minor_status, n->krb5.get(), text.get(), &type);
-            if (GSS_ERROR(major)) return major;
-            set_buffer(output_name_buffer, ByteView(static_cast<const uint8_t*>(text.desc().value), text.desc().length));
-            if (output_name_type != nullptr) *output_name_type = oid::static_name_type(type);
-            return GSS_S_COMPLETE;
-        }
-        if (n->ntlm) {
-            // This module's NTLM display, for its name type (a static OID).
-            const NameHandle tmp(*n->ntlm);
-            gss_OID type = GSS_C_NO_OID;
-            const OM_uint32 major = gss_display_name(
-                minor_status, reinterpret_cast<gss_name_t>(const_cast<NameHandle*>(&tmp)), output_name_buffer, &type);
-            if (output_name_type != nullptr) *output_name_type = oid::static_name_type(type);
-            return major;
-        }
-        set_buffer(output_name_buffer, ByteView(n->external));
-        if (output_name_type != nullptr) *output_name_type = oid::static_name_type(n->type.get());
+        return display(minor_status, nego_name_of(input_name), output_name_buffer, output_name_type);
+    });
+}
+
+// gss_export_name: RFC 2743 3.2 under the SPNEGO OID, with the name's
+// display form as the name, for every Negotiate name (one the application
+// imported, and an acceptor's source name over Kerberos or NTLM). That is
+// what MIT's mechglue writes for a name of MIT's SPNEGO, which has no
+// gss_export_name of its own; without this entry point the mechglue would
+// write the interposer's private OID, which no peer without the
+// interposer imports.
+GSSNEG_EXPORT OM_uint32 gssi_export_name(OM_uint32* minor_status, const gss_name_t input_name,
+                                         gss_buffer_t exported_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (exported_name == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(exported_name);
+        gss_buffer_desc text{0, nullptr};
+        const OM_uint32 major = display(minor_status, nego_name_of(input_name), &text, nullptr);
+        const std::unique_ptr<void, decltype(&std::free)> owned(text.value, &std::free);
+        if (GSS_ERROR(major)) return major;
+        const ByteView name(static_cast<const uint8_t*>(text.value), text.length);
+        set_buffer(exported_name, ByteView(exported_name_token(oid::spnego, name)));
         return GSS_S_COMPLETE;
     });
 }

@@ -66,11 +66,14 @@ GSSNEG_EXPORT OM_uint32 gssi_inquire_attrs_for_mech(OM_uint32* minor_status, gss
     });
 }
 
+// The name types MIT's SPNEGO lists, so that gss_inquire_mechs_for_name
+// finds Negotiate for the same names as it finds MIT's SPNEGO (not for a
+// Kerberos principal name, which Negotiate imports all the same).
 GSSNEG_EXPORT OM_uint32 gssi_inquire_names_for_mech(OM_uint32* minor_status, gss_OID, gss_OID_set* name_types) {
     return guard(minor_status, [&]() -> OM_uint32 {
         if (name_types == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
-        *name_types = make_oid_set({&oid::nt_user_name, &oid::nt_hostbased_service, &oid::krb5_nt_principal_name,
-                                    &oid::nt_export_name});
+        *name_types = make_oid_set(
+            {&oid::nt_user_name, &oid::nt_machine_uid_name, &oid::nt_string_uid_name, &oid::nt_hostbased_service});
         return GSS_S_COMPLETE;
     });
 }

@@ -1,5 +1,6 @@
 // Names: import, display, compare, duplicate, export, local account mapping.
 
+#include "mech/exported_name.h"
 #include "mech/guard.h"
 #include "mech/handles.h"
 #include "mech/ntlm_entry.h"
@@ -24,26 +25,12 @@ using namespace gssneg::mech;
 
 namespace {
 
-// RFC 2743 3.2: 04 01, 2-byte length of the DER OID, the DER OID, a 4-byte
-// name length and the name. The name is "DOMAIN\user", "service/host" or
-// the anonymous text: '/' and '\' cannot occur in account names, so the form
-// tells the kind back on import.
+// The exported name (mech/exported_name.h) is "DOMAIN\user",
+// "service/host" or the anonymous text: '/' and '\' cannot occur in account
+// names, so the form tells the kind back on import.
 Bytes export_token(const ntlm::Name& name) {
-    std::string text;
-    if (name.kind() == ntlm::NameKind::hostbased_service)
-        text = name.spn();
-    else
-        text = name.display();
-    ByteWriter w;
-    w.u8(0x04);
-    w.u8(0x01);
-    w.u16be(static_cast<uint16_t>(oid::ntlm.length + 2));
-    w.u8(0x06);
-    w.u8(static_cast<uint8_t>(oid::ntlm.length));
-    w.bytes({static_cast<const uint8_t*>(oid::ntlm.elements), oid::ntlm.length});
-    w.u32be(static_cast<uint32_t>(text.size()));
-    w.bytes(as_bytes(text));
-    return w.take();
+    const std::string text = name.kind() == ntlm::NameKind::hostbased_service ? name.spn() : name.display();
+    return exported_name_token(oid::ntlm, as_bytes(text));
 }
 
 ntlm::Name parse_exported_text(std::string_view text) {
@@ -57,19 +44,7 @@ ntlm::Name parse_exported_text(std::string_view text) {
 }
 
 ntlm::Name import_export_token(ByteView token) {
-    ByteReader r(token, Minor::bad_name);
-    if (r.u8() != 0x04 || r.u8() != 0x01) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "not an exported name");
-    const uint16_t oid_len = r.u16be();
-    ByteReader oid_r(r.take(oid_len), Minor::bad_name);
-    if (oid_r.u8() != 0x06) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "exported name OID");
-    const uint8_t len = oid_r.u8();
-    const ByteView oid_bytes = oid_r.take(len);
-    oid_r.assert_done();
-    const gss_OID_desc got{len, const_cast<uint8_t*>(oid_bytes.data())};
-    if (!oid_equal(&got, &oid::ntlm)) throw GssError(GSS_S_BAD_MECH, Minor::bad_name, "exported name of another mechanism");
-    const uint32_t name_len = r.u32be();
-    const ByteView text = r.take(name_len);
-    r.assert_done();
+    const ByteView text = exported_name_of(token, oid::ntlm);
     return parse_exported_text({reinterpret_cast<const char*>(text.data()), text.size()});
 }
 

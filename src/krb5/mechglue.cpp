@@ -37,12 +37,15 @@ const MechglueTable* load() {
                     resolve_symbol(lib, "gss_get_name_attribute", t.get_name_attribute) &&
                     resolve_symbol(lib, "gss_set_name_attribute", t.set_name_attribute) &&
                     resolve_symbol(lib, "gss_delete_name_attribute", t.delete_name_attribute) &&
+                    resolve_symbol(lib, "gss_export_name", t.export_name) &&
                     resolve_symbol(lib, "gss_export_name_composite", t.export_name_composite) &&
                     resolve_symbol(lib, "gss_acquire_cred", t.acquire_cred) &&
                     resolve_symbol(lib, "gss_acquire_cred_from", t.acquire_cred_from) &&
                     resolve_symbol(lib, "gss_acquire_cred_with_password", t.acquire_cred_with_password) &&
                     resolve_symbol(lib, "gss_inquire_cred", t.inquire_cred) &&
                     resolve_symbol(lib, "gss_release_cred", t.release_cred) &&
+                    resolve_symbol(lib, "gss_export_cred", t.export_cred) &&
+                    resolve_symbol(lib, "gss_import_cred", t.import_cred) &&
                     resolve_symbol(lib, "gss_set_cred_option", t.set_cred_option) &&
                     resolve_symbol(lib, "gss_inquire_cred_by_oid", t.inquire_cred_by_oid) &&
                     resolve_symbol(lib, "gss_init_sec_context", t.init_sec_context) &&

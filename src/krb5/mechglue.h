@@ -23,12 +23,15 @@ struct MechglueTable final {
     decltype(&::gss_get_name_attribute) get_name_attribute = nullptr;
     decltype(&::gss_set_name_attribute) set_name_attribute = nullptr;
     decltype(&::gss_delete_name_attribute) delete_name_attribute = nullptr;
+    decltype(&::gss_export_name) export_name = nullptr;
     decltype(&::gss_export_name_composite) export_name_composite = nullptr;
     decltype(&::gss_acquire_cred) acquire_cred = nullptr;
     decltype(&::gss_acquire_cred_from) acquire_cred_from = nullptr;
     decltype(&::gss_acquire_cred_with_password) acquire_cred_with_password = nullptr;
     decltype(&::gss_inquire_cred) inquire_cred = nullptr;
     decltype(&::gss_release_cred) release_cred = nullptr;
+    decltype(&::gss_export_cred) export_cred = nullptr;
+    decltype(&::gss_import_cred) import_cred = nullptr;
     decltype(&::gss_set_cred_option) set_cred_option = nullptr;
     decltype(&::gss_inquire_cred_by_oid) inquire_cred_by_oid = nullptr;
     decltype(&::gss_init_sec_context) init_sec_context = nullptr;

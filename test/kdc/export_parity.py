@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""gss_export_name, gss_export_cred and gss_import_cred on SPNEGO names and
+credentials, with the answers MIT's SPNEGO gives. Run under with-kdc.sh
+--kinit alice.
+
+    export_parity.py STACK      STACK is ours (conf/mech) or mit-krb5
+                                (MIT's SPNEGO over Kerberos alone: an
+                                empty mech file); both must answer alike
+
+Checked, with no NTLM user file (so that a credential holds Kerberos
+alone in both stacks):
+- an imported name made an SPNEGO mechanism name exports as RFC 2743 3.2
+  with the SPNEGO OID and the name as given, byte for byte what MIT's
+  mechglue writes (never the interposer's private OID), and imports back
+  to a name that exports the same;
+- the source name of an SPNEGO acceptor context over Kerberos exports
+  the same way: the SPNEGO OID and the principal (MIT's SPNEGO hands out
+  a name of its own there, which MIT's mechglue exports so);
+- an SPNEGO initiator credential and an acceptor credential export, the
+  tokens import, and each imported credential establishes a context;
+- a token whose inner part is damaged does not import (DEFECTIVE_TOKEN).
+For ours also: with an NTLM user file the credential holds an NTLM
+element, and gss_export_cred refuses it with UNAVAILABLE and says why.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+SPNEGO_OID = "1.3.6.1.5.5.2"
+SPNEGO_DER = bytes.fromhex("2b0601050502")
+GSS_S_UNAVAILABLE = 0x100000
+GSS_S_DEFECTIVE_TOKEN = 0x90000
+
+
+def fail(why):
+    print("FAIL: " + why)
+    sys.exit(1)
+
+
+def check(what, expected, actual):
+    if expected != actual:
+        fail("%s: expected %r, got %r" % (what, expected, actual))
+    print("ok: %s = %r" % (what, actual))
+
+
+def exported(oid_der, name):
+    """RFC 2743 3.2: 04 01, the DER OID's length, the DER OID, the name's
+    4-byte length, the name."""
+    oid = b"\x06" + bytes([len(oid_der)]) + oid_der
+    return b"\x04\x01" + len(oid).to_bytes(2, "big") + oid + len(name).to_bytes(4, "big") + name
+
+
+if len(sys.argv) not in (2, 3) or sys.argv[1] not in ("ours", "mit-krb5"):
+    fail("usage: export_parity.py ours|mit-krb5")
+STACK = sys.argv[1]
+NTLM_CHILD = len(sys.argv) == 3 and sys.argv[2] == "--ntlm-element"
+kdc_dir = os.environ.get("GSSNEG_KDC_DIR")
+if not kdc_dir:
+    fail("run under test/kdc/with-kdc.sh --kinit alice")
+work = tempfile.mkdtemp(prefix="gssneg-export-parity.", dir=kdc_dir)
+if STACK == "mit-krb5":
+    mech_file = os.path.join(work, "no-mechs")
+    open(mech_file, "w").close()
+else:
+    mech_file = os.environ.get("GSSNEG_BUILD_MECH", "")
+if not os.path.exists(mech_file):
+    fail("no mech file for %s (GSSNEG_BUILD_MECH)" % STACK)
+os.environ["GSS_MECH_CONFIG"] = mech_file
+os.environ.pop("NTLM_USER_FILE", None)
+if NTLM_CHILD:
+    users = os.path.join(work, "users")
+    with open(users, "w") as f:
+        f.write("TESTDOM:alice:Passw0rd-for-alice\n")
+    os.environ.update(NTLM_USER_FILE=users, NTLMUSER="TESTDOM\\alice")
+
+try:
+    import gssapi  # noqa: E402  (after the environment above)
+    import gssapi.raw as gr  # noqa: E402
+except ImportError as e:
+    print("SKIP: python3-gssapi is not importable (package python3-gssapi): %s" % e)
+    sys.exit(77)
+
+spnego = gssapi.OID.from_int_seq(SPNEGO_OID)
+target = gssapi.Name("host@localhost", gssapi.NameType.hostbased_service)
+
+if NTLM_CHILD:
+    creds = gr.acquire_cred(None, mechs=[spnego], usage="initiate").creds
+    try:
+        gr.export_cred(creds)
+        fail("gss_export_cred exported a credential with an NTLM element")
+    except gssapi.exceptions.GSSError as e:
+        check("gss_export_cred status with an NTLM element", GSS_S_UNAVAILABLE, e.maj_code)
+        text = e.gen_message()
+        if "NTLM credentials, which cannot be exported" not in text:
+            fail("the status text does not say why: %s" % text)
+        print("ok: the status text says why: %s" % text.splitlines()[-1])
+    print("PASS: export_parity %s (NTLM element)" % STACK)
+    sys.exit(0)
+
+# Names.
+for text, ntype in ((b"xyz", gssapi.NameType.user), (b"a@b", gssapi.NameType.kerberos_principal)):
+    name = gr.import_name(text, ntype)
+    mn = gr.canonicalize_name(name, spnego)
+    token = gr.export_name(mn)
+    check("exported SPNEGO name %s" % text.decode(), exported(SPNEGO_DER, text).hex(), token.hex())
+    again = gr.export_name(gr.import_name(token, gssapi.NameType.export))
+    check("... imported and exported again", token.hex(), again.hex())
+
+# A context over Kerberos, with credentials that went through export and
+# import on both sides.
+init_cred = gr.acquire_cred(None, mechs=[spnego], usage="initiate").creds
+accept_cred = gr.acquire_cred(None, mechs=[spnego], usage="accept").creds
+init_token = gr.export_cred(init_cred)
+accept_token = gr.export_cred(accept_cred)
+print("ok: both credentials export (%d and %d bytes)" % (len(init_token), len(accept_token)))
+init_imported = gr.import_cred(init_token)
+accept_imported = gr.import_cred(accept_token)
+initiator = gssapi.SecurityContext(name=target, mech=spnego, creds=gssapi.Credentials(init_imported),
+                                   usage="initiate")
+acceptor = gssapi.SecurityContext(creds=gssapi.Credentials(accept_imported), usage="accept")
+token = initiator.step()
+while not (initiator.complete and acceptor.complete):
+    token = acceptor.step(token)
+    if token and not initiator.complete:
+        token = initiator.step(token)
+check("context with the imported credentials complete", (True, True), (initiator.complete, acceptor.complete))
+check("its mechanism", "1.2.840.113554.1.2.2", acceptor.mech.dotted_form)
+source = gr.export_name(acceptor.initiator_name)
+check("exported source name", exported(SPNEGO_DER, os.environ["GSSNEG_ALICE"].encode()).hex(), source.hex())
+
+# A damaged credential token: the last byte of the mechanism's part cut.
+try:
+    gr.import_cred(init_token[:-1])
+    fail("a truncated credential token imported")
+except gssapi.exceptions.GSSError as e:
+    check("gss_import_cred status of a truncated token", GSS_S_DEFECTIVE_TOKEN, e.maj_code)
+
+if STACK == "ours":
+    child = subprocess.run([sys.executable, __file__, STACK, "--ntlm-element"], check=False)
+    if child.returncode != 0:
+        fail("the NTLM element case failed")
+print("PASS: export_parity %s" % STACK)
