@@ -450,6 +450,54 @@ GSSNEG_EXPORT OM_uint32 gssi_unwrap(OM_uint32* minor_status, gss_ctx_id_t contex
     });
 }
 
+GSSNEG_EXPORT OM_uint32 gssi_wrap_aead(OM_uint32* minor_status, gss_ctx_id_t context_handle, int conf_req_flag,
+                                       gss_qop_t qop_req, gss_buffer_t input_assoc_buffer,
+                                       gss_buffer_t input_payload_buffer, int* conf_state,
+                                       gss_buffer_t output_message_buffer) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) {
+                return gss_wrap_aead(minor_status, h, conf_req_flag, qop_req, input_assoc_buffer,
+                                     input_payload_buffer, conf_state, output_message_buffer);
+            },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.wrap_aead(minor_status, h, conf_req_flag, qop_req, input_assoc_buffer, input_payload_buffer,
+                                   conf_state, output_message_buffer);
+            });
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_unwrap_aead(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                         gss_buffer_t input_message_buffer, gss_buffer_t input_assoc_buffer,
+                                         gss_buffer_t output_payload_buffer, int* conf_state, gss_qop_t* qop_state) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle,
+            [&](gss_ctx_id_t h) {
+                return gss_unwrap_aead(minor_status, h, input_message_buffer, input_assoc_buffer,
+                                       output_payload_buffer, conf_state, qop_state);
+            },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.unwrap_aead(minor_status, h, input_message_buffer, input_assoc_buffer, output_payload_buffer,
+                                     conf_state, qop_state);
+            });
+    });
+}
+
+// gss_complete_auth_token: Kerberos' answer; NTLM has nothing to complete
+// (the mechglue answers GSS_S_COMPLETE for a mechanism without the call).
+GSSNEG_EXPORT OM_uint32 gssi_complete_auth_token(OM_uint32* minor_status, const gss_ctx_id_t context_handle,
+                                                 gss_buffer_t input_message_buffer) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        return forward(
+            context_handle, [&](gss_ctx_id_t) -> OM_uint32 { return GSS_S_COMPLETE; },
+            [&](const krb5::MechglueTable& t, gss_ctx_id_t h) {
+                return t.complete_auth_token(minor_status, h, input_message_buffer);
+            });
+    });
+}
+
 GSSNEG_EXPORT OM_uint32 gssi_wrap_size_limit(OM_uint32* minor_status, gss_ctx_id_t context_handle, int conf_req_flag,
                                              gss_qop_t qop_req, OM_uint32 req_output_size,
                                              OM_uint32* max_input_size) {

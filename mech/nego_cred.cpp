@@ -491,6 +491,56 @@ GSSNEG_EXPORT OM_uint32 gssi_export_name(OM_uint32* minor_status, const gss_name
     });
 }
 
+// gss_display_name_ext, gss_map_name_to_any and
+// gss_release_any_name_mapping: the krb5 mechanism's answer for a Kerberos
+// name. Other names get what the mechglue gives a mechanism without these
+// calls: gss_display_name_ext is the name's display when the type asked
+// for is the name's own type, else UNAVAILABLE, and the name mappings are
+// UNAVAILABLE.
+GSSNEG_EXPORT OM_uint32 gssi_display_name_ext(OM_uint32* minor_status, gss_name_t name, gss_OID display_as_name_type,
+                                              gss_buffer_t display_name) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (display_name == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(display_name);
+        NegoNameHandle* n = nego_name_of(name);
+        if (!n->krb5) {
+            gss_buffer_desc text{0, nullptr};
+            gss_OID type = GSS_C_NO_OID;
+            const OM_uint32 major = display(minor_status, n, &text, &type);
+            const std::unique_ptr<void, decltype(&std::free)> owned(text.value, &std::free);
+            if (GSS_ERROR(major)) return major;
+            if (type == GSS_C_NO_OID || display_as_name_type == GSS_C_NO_OID || !oid_equal(type, display_as_name_type))
+                throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option, "the name has no form of that type");
+            set_buffer(display_name, std::string_view(static_cast<const char*>(text.value), text.length));
+            return GSS_S_COMPLETE;
+        }
+        krb5::MechBuffer text;
+        const OM_uint32 major = krb5::mechglue()->display_name_ext(minor_status, n->krb5.get(), display_as_name_type,
+                                                                   text.get());
+        if (GSS_ERROR(major)) return major;
+        set_buffer(display_name, ByteView(static_cast<const uint8_t*>(text.desc().value), text.desc().length));
+        return major;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_map_name_to_any(OM_uint32* minor_status, gss_name_t name, int authenticated,
+                                             gss_buffer_t type_id, gss_any_t* output) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        NegoNameHandle* n = nego_name_of(name);
+        if (!n->krb5) throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option, "not a Kerberos name");
+        return krb5::mechglue()->map_name_to_any(minor_status, n->krb5.get(), authenticated, type_id, output);
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gssi_release_any_name_mapping(OM_uint32* minor_status, gss_name_t name, gss_buffer_t type_id,
+                                                      gss_any_t* input) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        NegoNameHandle* n = nego_name_of(name);
+        if (!n->krb5) throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option, "not a Kerberos name");
+        return krb5::mechglue()->release_any_name_mapping(minor_status, n->krb5.get(), type_id, input);
+    });
+}
+
 GSSNEG_EXPORT OM_uint32 gssi_release_name(OM_uint32* minor_status, gss_name_t* input_name) {
     return guard(minor_status, [&]() -> OM_uint32 {
         if (input_name == nullptr || *input_name == GSS_C_NO_NAME) return GSS_S_COMPLETE;

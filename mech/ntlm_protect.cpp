@@ -20,6 +20,7 @@
 #include "mech/handles.h"
 #include "mech/oids.h"
 #include "ntlm/message_protection.h"
+#include "util/secure.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -352,6 +353,58 @@ GSSNEG_EXPORT OM_uint32 gss_unwrap_iov(OM_uint32* minor_status, gss_ctx_id_t con
         const OM_uint32 status = incoming(*ctx, parts, sig, sealed);
         if (conf_state != nullptr) *conf_state = sealed ? 1 : 0;
         return status;
+    });
+}
+
+// gss_wrap_aead and gss_unwrap_aead (DCE RPC's calls): the payload sealed
+// and the associated data signed only, through the IOV calls above. The
+// token is the 16-byte signature and the payload, without the associated
+// data, which travels apart: the token MIT's mechglue builds from a
+// mechanism's IOV calls (a HEADER, SIGN_ONLY then DATA, no padding or
+// trailer in NTLM).
+GSSNEG_EXPORT OM_uint32 gss_wrap_aead(OM_uint32* minor_status, gss_ctx_id_t context_handle, int conf_req_flag,
+                                      gss_qop_t qop_req, gss_buffer_t input_assoc_buffer,
+                                      gss_buffer_t input_payload_buffer, int* conf_state,
+                                      gss_buffer_t output_message_buffer) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (output_message_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_message_buffer);
+        if (input_payload_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+        const ByteView payload = view_of(input_payload_buffer);
+        SecureBytes token(sig_size + payload.size());
+        if (!payload.empty()) std::memcpy(token.data() + sig_size, payload.data(), payload.size());
+        std::vector<gss_iov_buffer_desc> iov;
+        iov.push_back({GSS_IOV_BUFFER_TYPE_HEADER, {sig_size, token.data()}});
+        if (input_assoc_buffer != GSS_C_NO_BUFFER) iov.push_back({GSS_IOV_BUFFER_TYPE_SIGN_ONLY, *input_assoc_buffer});
+        iov.push_back({GSS_IOV_BUFFER_TYPE_DATA, {payload.size(), token.data() + sig_size}});
+        const OM_uint32 major = gss_wrap_iov(minor_status, context_handle, conf_req_flag, qop_req, conf_state,
+                                             iov.data(), static_cast<int>(iov.size()));
+        if (GSS_ERROR(major)) return major;
+        set_buffer(output_message_buffer, ByteView(token.data(), token.size()));
+        return GSS_S_COMPLETE;
+    });
+}
+
+GSSNEG_EXPORT OM_uint32 gss_unwrap_aead(OM_uint32* minor_status, gss_ctx_id_t context_handle,
+                                        gss_buffer_t input_message_buffer, gss_buffer_t input_assoc_buffer,
+                                        gss_buffer_t output_payload_buffer, int* conf_state, gss_qop_t* qop_state) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (output_payload_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(output_payload_buffer);
+        if (input_message_buffer == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+        const ByteView message = view_of(input_message_buffer);
+        if (message.size() < sig_size)
+            throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::token_truncated, "a wrap token starts with its 16-byte signature");
+        SecureBytes work(message.begin(), message.end());
+        std::vector<gss_iov_buffer_desc> iov;
+        iov.push_back({GSS_IOV_BUFFER_TYPE_HEADER, {sig_size, work.data()}});
+        if (input_assoc_buffer != GSS_C_NO_BUFFER) iov.push_back({GSS_IOV_BUFFER_TYPE_SIGN_ONLY, *input_assoc_buffer});
+        iov.push_back({GSS_IOV_BUFFER_TYPE_DATA, {work.size() - sig_size, work.data() + sig_size}});
+        const OM_uint32 major = gss_unwrap_iov(minor_status, context_handle, conf_state, qop_state, iov.data(),
+                                               static_cast<int>(iov.size()));
+        if (GSS_ERROR(major)) return major;
+        set_buffer(output_payload_buffer, ByteView(work.data() + sig_size, work.size() - sig_size));
+        return major;
     });
 }
 

@@ -37,7 +37,9 @@ const MechglueTable* load() {
                     resolve_symbol(lib, "gss_get_name_attribute", t.get_name_attribute) &&
                     resolve_symbol(lib, "gss_set_name_attribute", t.set_name_attribute) &&
                     resolve_symbol(lib, "gss_delete_name_attribute", t.delete_name_attribute) &&
-                    resolve_symbol(lib, "gss_export_name", t.export_name) &&
+                    resolve_symbol(lib, "gss_display_name_ext", t.display_name_ext) &&
+                    resolve_symbol(lib, "gss_map_name_to_any", t.map_name_to_any) &&
+                    resolve_symbol(lib, "gss_release_any_name_mapping", t.release_any_name_mapping) &&
                     resolve_symbol(lib, "gss_export_name_composite", t.export_name_composite) &&
                     resolve_symbol(lib, "gss_acquire_cred", t.acquire_cred) &&
                     resolve_symbol(lib, "gss_acquire_cred_from", t.acquire_cred_from) &&
@@ -62,6 +64,9 @@ const MechglueTable* load() {
                     resolve_symbol(lib, "gss_verify_mic", t.verify_mic) &&
                     resolve_symbol(lib, "gss_wrap", t.wrap) &&
                     resolve_symbol(lib, "gss_unwrap", t.unwrap) &&
+                    resolve_symbol(lib, "gss_wrap_aead", t.wrap_aead) &&
+                    resolve_symbol(lib, "gss_unwrap_aead", t.unwrap_aead) &&
+                    resolve_symbol(lib, "gss_complete_auth_token", t.complete_auth_token) &&
                     resolve_symbol(lib, "gss_wrap_size_limit", t.wrap_size_limit) &&
                     resolve_symbol(lib, "gss_wrap_iov", t.wrap_iov) &&
                     resolve_symbol(lib, "gss_unwrap_iov", t.unwrap_iov) &&

@@ -23,7 +23,9 @@ struct MechglueTable final {
     decltype(&::gss_get_name_attribute) get_name_attribute = nullptr;
     decltype(&::gss_set_name_attribute) set_name_attribute = nullptr;
     decltype(&::gss_delete_name_attribute) delete_name_attribute = nullptr;
-    decltype(&::gss_export_name) export_name = nullptr;
+    decltype(&::gss_display_name_ext) display_name_ext = nullptr;
+    decltype(&::gss_map_name_to_any) map_name_to_any = nullptr;
+    decltype(&::gss_release_any_name_mapping) release_any_name_mapping = nullptr;
     decltype(&::gss_export_name_composite) export_name_composite = nullptr;
     decltype(&::gss_acquire_cred) acquire_cred = nullptr;
     decltype(&::gss_acquire_cred_from) acquire_cred_from = nullptr;
@@ -48,6 +50,9 @@ struct MechglueTable final {
     decltype(&::gss_verify_mic) verify_mic = nullptr;
     decltype(&::gss_wrap) wrap = nullptr;
     decltype(&::gss_unwrap) unwrap = nullptr;
+    decltype(&::gss_wrap_aead) wrap_aead = nullptr;
+    decltype(&::gss_unwrap_aead) unwrap_aead = nullptr;
+    decltype(&::gss_complete_auth_token) complete_auth_token = nullptr;
     decltype(&::gss_wrap_size_limit) wrap_size_limit = nullptr;
     decltype(&::gss_wrap_iov) wrap_iov = nullptr;
     decltype(&::gss_unwrap_iov) unwrap_iov = nullptr;

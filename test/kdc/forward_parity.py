@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""gss_export_name, gss_export_cred and gss_import_cred on SPNEGO names and
-credentials, with the answers MIT's SPNEGO gives. Run under with-kdc.sh
---kinit alice.
+"""Calls that SPNEGO hands to its mechanism, on Negotiate names,
+credentials and contexts, with the answers MIT's SPNEGO gives:
+gss_export_name, gss_export_cred and gss_import_cred, gss_wrap_aead and
+gss_unwrap_aead, gss_display_name_ext. Run under with-kdc.sh --kinit
+alice.
 
-    export_parity.py STACK      STACK is ours (conf/mech) or mit-krb5
+    forward_parity.py STACK     STACK is ours (conf/mech) or mit-krb5
                                 (MIT's SPNEGO over Kerberos alone: an
                                 empty mech file); both must answer alike
 
@@ -18,9 +20,15 @@ alone in both stacks):
   a name of its own there, which MIT's mechglue exports so);
 - an SPNEGO initiator credential and an acceptor credential export, the
   tokens import, and each imported credential establishes a context;
-- a token whose inner part is damaged does not import (DEFECTIVE_TOKEN).
-For ours also: with an NTLM user file the credential holds an NTLM
-element, and gss_export_cred refuses it with UNAVAILABLE and says why.
+- a token whose inner part is damaged does not import (DEFECTIVE_TOKEN);
+- over that Kerberos context, gss_wrap_aead's token unwraps with
+  gss_unwrap_aead to the payload, and not with other associated data
+  (BAD_SIG); gss_display_name_ext of the source name as a Kerberos
+  principal answers as the krb5 mechanism does.
+For ours also, in a child process with an NTLM user file and no ticket:
+the credential holds an NTLM element, gss_export_cred refuses it with
+UNAVAILABLE and says why, and gss_wrap_aead / gss_unwrap_aead work over
+an NTLM context the same way.
 """
 import os
 import subprocess
@@ -31,6 +39,8 @@ SPNEGO_OID = "1.3.6.1.5.5.2"
 SPNEGO_DER = bytes.fromhex("2b0601050502")
 GSS_S_UNAVAILABLE = 0x100000
 GSS_S_DEFECTIVE_TOKEN = 0x90000
+GSS_S_BAD_SIG = 0x60000
+KRB5_NT_PRINCIPAL = "1.2.840.113554.1.2.2.1"
 
 
 def fail(why):
@@ -44,6 +54,41 @@ def check(what, expected, actual):
     print("ok: %s = %r" % (what, actual))
 
 
+def establish(init_cred=None, accept_cred=None):
+    """An SPNEGO context pair; the credentials are gssapi.raw ones or
+    None for the defaults."""
+    flags = (gssapi.RequirementFlag.confidentiality | gssapi.RequirementFlag.integrity
+             | gssapi.RequirementFlag.mutual_authentication)
+    initiator = gssapi.SecurityContext(name=target, mech=spnego, usage="initiate", flags=flags,
+                                       creds=gssapi.Credentials(init_cred) if init_cred else None)
+    acceptor = gssapi.SecurityContext(usage="accept", creds=gssapi.Credentials(accept_cred) if accept_cred else None)
+    token = initiator.step()
+    while not (initiator.complete and acceptor.complete):
+        token = acceptor.step(token)
+        if token and not initiator.complete:
+            token = initiator.step(token)
+    return initiator, acceptor
+
+
+def check_aead(initiator, acceptor, what):
+    """gss_wrap_aead from the initiator, gss_unwrap_aead at the acceptor,
+    then the same token with other associated data."""
+    payload, assoc = b"the payload, sealed", b"the header, signed only"
+    wrapped = gr.wrap_aead(initiator, payload, associated=assoc, confidential=True)
+    check("%s: gss_wrap_aead sealed" % what, True, wrapped.encrypted)
+    if payload in wrapped.message or assoc in wrapped.message:
+        fail("%s: the AEAD token holds the payload or the associated data in clear" % what)
+    unwrapped = gr.unwrap_aead(acceptor, wrapped.message, associated=assoc)
+    check("%s: gss_unwrap_aead payload" % what, payload, unwrapped.message)
+    again = gr.wrap_aead(initiator, payload, associated=assoc, confidential=True)
+    try:
+        gr.unwrap_aead(acceptor, again.message, associated=b"other associated data!")
+        fail("%s: gss_unwrap_aead accepted other associated data" % what)
+    except gssapi.exceptions.GSSError as e:
+        check("%s: gss_unwrap_aead status with other associated data" % what, GSS_S_BAD_SIG,
+              e.maj_code & 0xFFFF0000)
+
+
 def exported(oid_der, name):
     """RFC 2743 3.2: 04 01, the DER OID's length, the DER OID, the name's
     4-byte length, the name."""
@@ -52,13 +97,13 @@ def exported(oid_der, name):
 
 
 if len(sys.argv) not in (2, 3) or sys.argv[1] not in ("ours", "mit-krb5"):
-    fail("usage: export_parity.py ours|mit-krb5")
+    fail("usage: forward_parity.py ours|mit-krb5")
 STACK = sys.argv[1]
 NTLM_CHILD = len(sys.argv) == 3 and sys.argv[2] == "--ntlm-element"
 kdc_dir = os.environ.get("GSSNEG_KDC_DIR")
 if not kdc_dir:
     fail("run under test/kdc/with-kdc.sh --kinit alice")
-work = tempfile.mkdtemp(prefix="gssneg-export-parity.", dir=kdc_dir)
+work = tempfile.mkdtemp(prefix="gssneg-forward-parity.", dir=kdc_dir)
 if STACK == "mit-krb5":
     mech_file = os.path.join(work, "no-mechs")
     open(mech_file, "w").close()
@@ -72,7 +117,8 @@ if NTLM_CHILD:
     users = os.path.join(work, "users")
     with open(users, "w") as f:
         f.write("TESTDOM:alice:Passw0rd-for-alice\n")
-    os.environ.update(NTLM_USER_FILE=users, NTLMUSER="TESTDOM\\alice")
+    os.environ.update(NTLM_USER_FILE=users, NTLMUSER="TESTDOM\\alice",
+                      KRB5CCNAME="FILE:" + os.path.join(work, "no-ccache"))
 
 try:
     import gssapi  # noqa: E402  (after the environment above)
@@ -95,7 +141,10 @@ if NTLM_CHILD:
         if "NTLM credentials, which cannot be exported" not in text:
             fail("the status text does not say why: %s" % text)
         print("ok: the status text says why: %s" % text.splitlines()[-1])
-    print("PASS: export_parity %s (NTLM element)" % STACK)
+    initiator, acceptor = establish()
+    check("NTLM context mechanism", "1.3.6.1.4.1.311.2.2.10", acceptor.mech.dotted_form)
+    check_aead(initiator, acceptor, "NTLM")
+    print("PASS: forward_parity %s (NTLM element)" % STACK)
     sys.exit(0)
 
 # Names.
@@ -116,18 +165,19 @@ accept_token = gr.export_cred(accept_cred)
 print("ok: both credentials export (%d and %d bytes)" % (len(init_token), len(accept_token)))
 init_imported = gr.import_cred(init_token)
 accept_imported = gr.import_cred(accept_token)
-initiator = gssapi.SecurityContext(name=target, mech=spnego, creds=gssapi.Credentials(init_imported),
-                                   usage="initiate")
-acceptor = gssapi.SecurityContext(creds=gssapi.Credentials(accept_imported), usage="accept")
-token = initiator.step()
-while not (initiator.complete and acceptor.complete):
-    token = acceptor.step(token)
-    if token and not initiator.complete:
-        token = initiator.step(token)
+initiator, acceptor = establish(init_imported, accept_imported)
 check("context with the imported credentials complete", (True, True), (initiator.complete, acceptor.complete))
 check("its mechanism", "1.2.840.113554.1.2.2", acceptor.mech.dotted_form)
 source = gr.export_name(acceptor.initiator_name)
 check("exported source name", exported(SPNEGO_DER, os.environ["GSSNEG_ALICE"].encode()).hex(), source.hex())
+
+check_aead(initiator, acceptor, "Kerberos")
+try:
+    shown = gr.display_name_ext(acceptor.initiator_name, gssapi.OID.from_int_seq(KRB5_NT_PRINCIPAL))
+    result = (0, shown)
+except gssapi.exceptions.GSSError as e:
+    result = (e.maj_code, None)
+check("gss_display_name_ext(source name, Kerberos principal)", (0, os.environ["GSSNEG_ALICE"].encode()), result)
 
 # A damaged credential token: the last byte of the mechanism's part cut.
 try:
@@ -140,4 +190,4 @@ if STACK == "ours":
     child = subprocess.run([sys.executable, __file__, STACK, "--ntlm-element"], check=False)
     if child.returncode != 0:
         fail("the NTLM element case failed")
-print("PASS: export_parity %s" % STACK)
+print("PASS: forward_parity %s" % STACK)
