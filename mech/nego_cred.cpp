@@ -313,6 +313,53 @@ GSSNEG_EXPORT OM_uint32 gssi_set_cred_option(OM_uint32* minor_status, gss_cred_i
     });
 }
 
+// gss_acquire_cred_impersonate_name (S4U2Self, then constrained delegation
+// with the credential it gives): the Kerberos element of the impersonator's
+// credential impersonates the user through the krb5 mechanism, as MIT's
+// SPNEGO has it do. The credential holds Kerberos alone: NTLM has no
+// impersonation. With GSS_C_NO_CREDENTIAL the default credential
+// impersonates.
+GSSNEG_EXPORT OM_uint32 gssi_acquire_cred_impersonate_name(OM_uint32* minor_status,
+                                                           const gss_cred_id_t impersonator_cred_handle,
+                                                           const gss_name_t desired_name, OM_uint32 time_req,
+                                                           const gss_OID_set, gss_cred_usage_t cred_usage,
+                                                           gss_cred_id_t* output_cred_handle,
+                                                           gss_OID_set* actual_mechs, OM_uint32* time_rec) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (output_cred_handle == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        *output_cred_handle = GSS_C_NO_CREDENTIAL;
+        if (actual_mechs != nullptr) *actual_mechs = GSS_C_NO_OID_SET;
+        if (time_rec != nullptr) *time_rec = 0;
+        if (desired_name == GSS_C_NO_NAME) throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "no user to impersonate");
+        const krb5::MechglueTable* t = krb5::mechglue();
+        if (t == nullptr) throw GssError(GSS_S_UNAVAILABLE, Minor::spnego_no_usable_mech, "the mechglue is not loaded");
+        gss_cred_id_t impersonator = GSS_C_NO_CREDENTIAL;
+        if (impersonator_cred_handle != GSS_C_NO_CREDENTIAL) {
+            const NegoCredHandle* imp = nego_cred_of(impersonator_cred_handle);
+            if (!imp->krb5)
+                throw GssError(GSS_S_NO_CRED, Minor::spnego_no_usable_mech,
+                               "the impersonator has no Kerberos credential: " + imp->krb5_missing);
+            impersonator = imp->krb5.get();
+        }
+        std::string why;
+        const gss_name_t user = krb5_name_of(*nego_name_of(desired_name), why);
+        if (user == GSS_C_NO_NAME)
+            throw GssError(GSS_S_BAD_NAME, Minor::bad_name, "the name has no Kerberos form: " + why);
+        auto cred = std::make_unique<NegoCredHandle>();
+        cred->usage = cred_usage;
+        cred->ntlm_missing = "an impersonated credential holds Kerberos credentials only";
+        OM_uint32 lifetime = 0;
+        const OM_uint32 major = t->acquire_cred_impersonate_name(minor_status, impersonator, user, time_req,
+                                                                 krb5::krb5_oid_set(), cred_usage, cred->krb5.out(),
+                                                                 nullptr, &lifetime);
+        if (GSS_ERROR(major)) return major;
+        if (actual_mechs != nullptr) *actual_mechs = make_oid_set({&oid::spnego});
+        if (time_rec != nullptr) *time_rec = lifetime;
+        *output_cred_handle = reinterpret_cast<gss_cred_id_t>(cred.release());
+        return GSS_S_COMPLETE;
+    });
+}
+
 // gss_export_cred and gss_import_cred (gssproxy hands credentials between
 // processes this way). MIT's SPNEGO exports the credential of its
 // mechanisms; Negotiate exports its Kerberos element the same way, through

@@ -44,6 +44,7 @@ const MechglueTable* load() {
                     resolve_symbol(lib, "gss_acquire_cred", t.acquire_cred) &&
                     resolve_symbol(lib, "gss_acquire_cred_from", t.acquire_cred_from) &&
                     resolve_symbol(lib, "gss_acquire_cred_with_password", t.acquire_cred_with_password) &&
+                    resolve_symbol(lib, "gss_acquire_cred_impersonate_name", t.acquire_cred_impersonate_name) &&
                     resolve_symbol(lib, "gss_inquire_cred", t.inquire_cred) &&
                     resolve_symbol(lib, "gss_release_cred", t.release_cred) &&
                     resolve_symbol(lib, "gss_export_cred", t.export_cred) &&

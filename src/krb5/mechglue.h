@@ -30,6 +30,7 @@ struct MechglueTable final {
     decltype(&::gss_acquire_cred) acquire_cred = nullptr;
     decltype(&::gss_acquire_cred_from) acquire_cred_from = nullptr;
     decltype(&::gss_acquire_cred_with_password) acquire_cred_with_password = nullptr;
+    decltype(&::gss_acquire_cred_impersonate_name) acquire_cred_impersonate_name = nullptr;
     decltype(&::gss_inquire_cred) inquire_cred = nullptr;
     decltype(&::gss_release_cred) release_cred = nullptr;
     decltype(&::gss_export_cred) export_cred = nullptr;

@@ -2,8 +2,8 @@
 """Calls that SPNEGO hands to its mechanism, on Negotiate names,
 credentials and contexts, with the answers MIT's SPNEGO gives:
 gss_export_name, gss_export_cred and gss_import_cred, gss_wrap_aead and
-gss_unwrap_aead, gss_display_name_ext. Run under with-kdc.sh --kinit
-alice.
+gss_unwrap_aead, gss_display_name_ext, gss_acquire_cred_impersonate_name.
+Run under with-kdc.sh --kinit alice.
 
     forward_parity.py STACK     STACK is ours (conf/mech) or mit-krb5
                                 (MIT's SPNEGO over Kerberos alone: an
@@ -25,6 +25,10 @@ alone in both stacks):
   gss_unwrap_aead to the payload, and not with other associated data
   (BAD_SIG); gss_display_name_ext of the source name as a Kerberos
   principal answers as the krb5 mechanism does.
+In a child process with the service's own ticket: the service impersonates
+alice (S4U2Self), the credential names SPNEGO, a context made with it has
+alice as its source over Kerberos, and an unknown principal cannot be
+impersonated.
 For ours also, in a child process with an NTLM user file and no ticket:
 the credential holds an NTLM element, gss_export_cred refuses it with
 UNAVAILABLE and says why, and gss_wrap_aead / gss_unwrap_aead work over
@@ -96,10 +100,12 @@ def exported(oid_der, name):
     return b"\x04\x01" + len(oid).to_bytes(2, "big") + oid + len(name).to_bytes(4, "big") + name
 
 
-if len(sys.argv) not in (2, 3) or sys.argv[1] not in ("ours", "mit-krb5"):
+if len(sys.argv) not in (2, 3) or sys.argv[1] not in ("ours", "mit-krb5") or \
+        (len(sys.argv) == 3 and sys.argv[2] not in ("--ntlm-element", "--impersonate")):
     fail("usage: forward_parity.py ours|mit-krb5")
 STACK = sys.argv[1]
 NTLM_CHILD = len(sys.argv) == 3 and sys.argv[2] == "--ntlm-element"
+S4U_CHILD = len(sys.argv) == 3 and sys.argv[2] == "--impersonate"
 kdc_dir = os.environ.get("GSSNEG_KDC_DIR")
 if not kdc_dir:
     fail("run under test/kdc/with-kdc.sh --kinit alice")
@@ -129,6 +135,41 @@ except ImportError as e:
 
 spnego = gssapi.OID.from_int_seq(SPNEGO_OID)
 target = gssapi.Name("host@localhost", gssapi.NameType.hostbased_service)
+
+if S4U_CHILD:
+    # The service, with its own TGT and its keytab, impersonates alice
+    # (S4U2Self) and authenticates to itself with that credential.
+    host = "host/localhost@" + os.environ["GSSNEG_REALM"]
+    ccache = os.path.join(work, "service.ccache")
+    subprocess.run(["kinit", "-k", "-t", os.environ["KRB5_KTNAME"].removeprefix("FILE:"), "-f", "-c",
+                    "FILE:" + ccache, host], check=True, capture_output=True)
+    os.environ["KRB5CCNAME"] = "FILE:" + ccache
+    service = gr.acquire_cred(None, mechs=[spnego], usage="both").creds
+    user = gr.import_name(os.environ["GSSNEG_ALICE"].encode(), gssapi.NameType.kerberos_principal)
+    impersonated = gr.acquire_cred_impersonate_name(service, user, mechs=[spnego], usage="initiate")
+    mechs = [m.dotted_form for m in impersonated.mechs]
+    if STACK == "ours":
+        # MIT's mechglue copies the credential's own mechanism list into
+        # actual_mechs here (g_acquire_cred_imp_name.c), not the public
+        # OIDs as gss_acquire_cred does: for an interposed SPNEGO that is
+        # the interposer's OID followed by SPNEGO's bytes (2b 06 01 05 05 02).
+        if len(mechs) != 1 or not mechs[0].endswith(".43.6.1.5.5.2"):
+            fail("gss_acquire_cred_impersonate_name mechanisms: %r" % mechs)
+        print("ok: gss_acquire_cred_impersonate_name mechanisms = %r (the mechglue's interposed SPNEGO)" % mechs)
+    else:
+        check("gss_acquire_cred_impersonate_name mechanisms", [SPNEGO_OID], mechs)
+    initiator, acceptor = establish(impersonated.creds, service)
+    check("source name of the impersonated logon", os.environ["GSSNEG_ALICE"], str(acceptor.initiator_name))
+    check("its mechanism", "1.2.840.113554.1.2.2", acceptor.mech.dotted_form)
+    try:
+        gr.acquire_cred_impersonate_name(service, gr.import_name(b"nobody-here@" + os.environ["GSSNEG_REALM"].encode(),
+                                                                 gssapi.NameType.kerberos_principal),
+                                         mechs=[spnego], usage="initiate")
+        fail("impersonated a principal the KDC does not have")
+    except gssapi.exceptions.GSSError as e:
+        check("gss_acquire_cred_impersonate_name of an unknown principal fails", True, e.maj_code != 0)
+    print("PASS: forward_parity %s (impersonation)" % STACK)
+    sys.exit(0)
 
 if NTLM_CHILD:
     creds = gr.acquire_cred(None, mechs=[spnego], usage="initiate").creds
@@ -186,6 +227,8 @@ try:
 except gssapi.exceptions.GSSError as e:
     check("gss_import_cred status of a truncated token", GSS_S_DEFECTIVE_TOKEN, e.maj_code)
 
+if subprocess.run([sys.executable, __file__, STACK, "--impersonate"], check=False).returncode != 0:
+    fail("the impersonation case failed")
 if STACK == "ours":
     child = subprocess.run([sys.executable, __file__, STACK, "--ntlm-element"], check=False)
     if child.returncode != 0:

@@ -10,13 +10,14 @@ src/tests/gssapi from the krb5 source of the installed libgssapi-krb5-2
 code is MIT's and is never part of this tree), builds each one that needs
 only the public headers against the system library, and runs a list of
 invocations taken from MIT's own drivers (t_gssapi.py, t_bindings.py,
-t_export_cred.py, t_credstore.py) twice:
+t_export_cred.py, t_credstore.py, t_s4u.py) twice:
 
   mit   GSS_MECH_CONFIG = conf/mech-ntlm: MIT's SPNEGO (over our NTLM)
   ours  GSS_MECH_CONFIG = conf/mech: our Negotiate interposer in its place
 
 and compares the exit status and the output (numbers of three or more
-digits, lifetimes that move between the runs, are compared as N). A
+digits, lifetimes that move between the runs, are compared as N, and
+t_s4u's hex lines of authorization data and PAC as RANDOM). A
 difference is a failure, except for the DIFFERENCES below, which are by
 design and documented in docs/negotiate.md, each checked for being
 exactly that difference.
@@ -43,7 +44,7 @@ KEYTAB = os.environ["KRB5_KTNAME"].removeprefix("FILE:")
 PUBLIC_ONLY_PROGRAMS = [
     "t_accname", "t_add_cred", "t_bindings", "t_ciflags", "t_credstore", "t_err", "t_export_cred",
     "t_export_name", "t_inq_cred", "t_inq_ctx", "t_inq_mechs_name", "t_iov", "t_lifetime",
-    "t_namingexts", "t_saslname", "t_spnego", "t_srcattrs", "t_context", "t_imp_name", "t_oid",
+    "t_namingexts", "t_saslname", "t_spnego", "t_srcattrs", "t_context", "t_imp_name", "t_oid", "t_s4u",
 ]
 
 TNAME = "p:" + HOST
@@ -98,6 +99,10 @@ def invocations(work):
         runs.append(("t_export_cred", mech + [TNAME]))
         runs.append(("t_export_cred", mech + ["-i", "p:" + USER, "-a", TNAME, TNAME]))
         runs.append(("t_export_cred", mech + ["-a", "h:host", TNAME]))
+    # t_s4u.py: the service (with its TGT and its keytab) impersonates the
+    # user (S4U2Self) and authenticates to itself with that credential.
+    for spnego in ([], ["--spnego"]):
+        runs.append(("t_s4u", spnego + ["p:" + USER, "-"]))
     # t_credstore.py: initiator credentials from a named ccache.
     runs.append(("t_credstore", ["-i", TNAME, "ccache", scc]))
     runs.append(("t_credstore", ["-i", "h:host", "ccache", scc]))
@@ -111,6 +116,9 @@ NORMALIZE = [
     # Lifetimes in seconds move by a second or two between the runs.
     (re.compile(r"\b(\d{3,})\b"), lambda m: "N" if len(m.group(1)) < 12 else m.group(1)),
 ]
+# t_s4u prints the authorization data it attached (random bytes) and the
+# PAC of the impersonated ticket (checksums and times), as hex lines.
+RANDOM_HEX = {"t_s4u": re.compile(r"^[0-9a-f]{16,}$", re.MULTILINE)}
 
 def neghints_difference(mit, ours):
     """t_spnego ends with test_neghints: an acceptor given an empty token
@@ -194,8 +202,19 @@ def build(src, work):
     return built
 
 
+def service_ccache(work):
+    """A ccache with the service's own TGT, from its keytab, for t_s4u:
+    the impersonator is the service, as in t_s4u.py."""
+    path = os.path.join(work, "service.ccache")
+    subprocess.run(["kinit", "-k", "-t", KEYTAB, "-f", "-c", "FILE:" + path, HOST], check=True,
+                   capture_output=True)
+    return "FILE:" + path
+
+
 def run(exe, args, mech_file, work):
     env = dict(os.environ, GSS_MECH_CONFIG=mech_file)
+    if os.path.basename(exe) == "t_s4u":
+        env["KRB5CCNAME"] = service_ccache(work)
     env.pop("GSS_NEGOTIATE_TRACE", None)
     # t_credstore -i ... ccache FILE writes the initiator's credentials there.
     shutil.copyfile(os.environ["KRB5CCNAME"].removeprefix("FILE:"), os.path.join(work, "store.ccache"))
@@ -206,7 +225,9 @@ def run(exe, args, mech_file, work):
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def normalize(text):
+def normalize(text, program=None):
+    if program in RANDOM_HEX:
+        text = RANDOM_HEX[program].sub("RANDOM", text)
     for pattern, replacement in NORMALIZE:
         text = pattern.sub(replacement, text)
     return text.strip()
@@ -231,7 +252,7 @@ def main():
                 print(f"same but for a documented difference: {label} ({difference.__name__})")
                 continue
             print(f"FAIL: {label}: {problem}")
-        elif (mit[0], normalize(mit[1])) == (ours[0], normalize(ours[1])):
+        elif (mit[0], normalize(mit[1], program)) == (ours[0], normalize(ours[1], program)):
             same += 1
             print(f"same: {label} (exit {mit[0]})")
             continue
