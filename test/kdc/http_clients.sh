@@ -59,16 +59,8 @@ case $log in
 esac
 case $client in chromium | python) ;; *) fail "unknown client in $case_name" ;; esac
 case $mech in krb5 | ntlm | fallback) ;; *) fail "unknown mechanism case in $case_name" ;; esac
-case $stack in
-    ours) mech_file=$OURS_MECH ;;
-    ref)
-        mech_file=${GSSNEG_REF_MECH:?GSSNEG_REF_MECH must name test/interop/gss-ntlmssp.mech}
-        [[ -r $mech_file ]] || fail "$mech_file is missing"
-        ref_module=$(awk '!/^#/ && NF { m = $3 } END { print m }' "$mech_file")
-        [[ -r $ref_module ]] || skip "gss-ntlmssp is not installed ($ref_module is missing)"
-        ;;
-    *) fail "unknown stack in $case_name" ;;
-esac
+use_stack "$stack"
+mech_file=$STACK_MECH
 
 CHROMIUM=${GSSNEG_CHROMIUM:-/usr/bin/chromium}
 if [[ $client == chromium ]]; then
@@ -81,35 +73,14 @@ httpd_require
 kdc_start "$TEST_DIR/kdc"
 echo "KDC pid $GSSNEG_KDC_PID on 127.0.0.1:$GSSNEG_KDC_PORT"
 
-chmod 755 "$TEST_DIR"
 root=$TEST_DIR/httpd
-httpd_prepare "$root" "$GSSNEG_PYTHON"
-mkdir -p "$root/rcache"
-cp "$KRB5_CONFIG" "$root/krb5.conf"
-kdc_kadmin "ktadd -k $root/http.keytab -norandkey HTTP/localhost@$GSSNEG_REALM" > "$TEST_DIR/ktadd.out" 2>&1 ||
-    { cat "$TEST_DIR/ktadd.out"; fail "could not write httpd's keytab"; }
-users=$root/ntlm-users
-write_ntlm_users "$users"
-server_trace=$root/logs/server.trace
-client_trace=$TEST_DIR/client.trace
-: > "$server_trace"
-: > "$client_trace"
-chmod 644 "$root/krb5.conf" "$users" "$server_trace"
-if [[ $(id -u) -eq 0 ]]; then
-    chown nobody "$root/rcache" "$root/http.keytab" "$server_trace"
-fi
 server_keytab=$root/http.keytab
 [[ $mech != fallback ]] || server_keytab=$root/no-http.keytab
-httpd_write_conf "$root" localhost '    AuthName "gssneg HTTP clients test"
-    GssapiCredStore keytab:'"$server_keytab"'
-    GssapiAcceptorName HTTP@localhost
-    GssapiConnectionBound On
-    GssapiAllowedMech krb5
-    GssapiAllowedMech ntlmssp'
-httpd_start TEST_PIDS "$root" "$GSSNEG_PYTHON" GSS_MECH_CONFIG="$mech_file" \
-    GSS_NEGOTIATE_TRACE="$server_trace" NTLM_USER_FILE="$users" KRB5_CONFIG="$root/krb5.conf" \
-    KRB5RCACHEDIR="$root/rcache" KRB5_KTNAME="FILE:$root/no-keytab" KRB5CCNAME="FILE:$root/no-ccache" \
-    KRB5_CLIENT_KTNAME="FILE:$root/no-client-keytab"
+negotiate_httpd_start "$root" "$mech_file" "$server_keytab" "gssneg HTTP clients test"
+users=$NEGOTIATE_HTTPD_USERS
+server_trace=$NEGOTIATE_HTTPD_TRACE
+client_trace=$TEST_DIR/client.trace
+: > "$client_trace"
 echo "httpd ($stack, pid $HTTPD_PID) listening on 127.0.0.1:$HTTPD_PORT"
 
 client_env=(GSS_MECH_CONFIG="$mech_file" GSS_NEGOTIATE_TRACE="$client_trace")

@@ -63,37 +63,14 @@ httpd_require
 kdc_start "$TEST_DIR/kdc"
 echo "KDC pid $GSSNEG_KDC_PID on 127.0.0.1:$GSSNEG_KDC_PORT"
 
-chmod 755 "$TEST_DIR"
 root=$TEST_DIR/httpd
-httpd_prepare "$root" "$GSSNEG_PYTHON"
-mkdir -p "$root/rcache"
-cp "$KRB5_CONFIG" "$root/krb5.conf"
-kdc_kadmin "ktadd -k $root/http.keytab -norandkey HTTP/localhost@$GSSNEG_REALM" > "$TEST_DIR/ktadd.out" 2>&1 ||
-    { cat "$TEST_DIR/ktadd.out"; fail "could not write httpd's keytab"; }
-users=$root/ntlm-users
-write_ntlm_users "$users"
-server_trace=$root/logs/server.trace
-client_trace=$TEST_DIR/client.trace
-: > "$server_trace"
-: > "$client_trace"
-chmod 644 "$root/krb5.conf" "$users" "$server_trace"
-
-if [[ $(id -u) -eq 0 ]]; then
-    # httpd's children run as nobody (httpd_prepare).
-    chown nobody "$root/rcache" "$root/http.keytab" "$server_trace"
-fi
 server_keytab=$root/http.keytab
 [[ $mech != fallback ]] || server_keytab=$root/no-http.keytab
-httpd_write_conf "$root" localhost '    AuthName "gssneg Kerberos test"
-    GssapiCredStore keytab:'"$server_keytab"'
-    GssapiAcceptorName HTTP@localhost
-    GssapiConnectionBound On
-    GssapiAllowedMech krb5
-    GssapiAllowedMech ntlmssp'
-httpd_start TEST_PIDS "$root" "$GSSNEG_PYTHON" GSS_MECH_CONFIG="$(mech_file_of "$server_side")" \
-    GSS_NEGOTIATE_TRACE="$server_trace" NTLM_USER_FILE="$users" KRB5_CONFIG="$root/krb5.conf" \
-    KRB5RCACHEDIR="$root/rcache" KRB5_KTNAME="FILE:$root/no-keytab" KRB5CCNAME="FILE:$root/no-ccache" \
-    KRB5_CLIENT_KTNAME="FILE:$root/no-client-keytab"
+negotiate_httpd_start "$root" "$(mech_file_of "$server_side")" "$server_keytab" "gssneg Kerberos test"
+users=$NEGOTIATE_HTTPD_USERS
+server_trace=$NEGOTIATE_HTTPD_TRACE
+client_trace=$TEST_DIR/client.trace
+: > "$client_trace"
 echo "httpd ($server_side, pid $HTTPD_PID) listening on 127.0.0.1:$HTTPD_PORT"
 
 client_env=(GSS_MECH_CONFIG="$(mech_file_of "$client_side")" GSS_NEGOTIATE_TRACE="$client_trace")

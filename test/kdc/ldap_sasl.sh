@@ -50,16 +50,8 @@ case $ssf in
     default) secprops=() ;;
     *) fail "unknown SSF in $case_name" ;;
 esac
-case $stack in
-    ours) mech_file=$OURS_MECH ;;
-    ref)
-        mech_file=${GSSNEG_REF_MECH:?GSSNEG_REF_MECH must name test/interop/gss-ntlmssp.mech}
-        [[ -r $mech_file ]] || fail "$mech_file is missing"
-        ref_module=$(awk '!/^#/ && NF { m = $3 } END { print m }' "$mech_file")
-        [[ -r $ref_module ]] || skip "gss-ntlmssp is not installed ($ref_module is missing)"
-        ;;
-    *) fail "unknown stack in $case_name" ;;
-esac
+use_stack "$stack"
+mech_file=$STACK_MECH
 
 SLAPD=${GSSNEG_SLAPD:-/usr/sbin/slapd}
 [[ -x $SLAPD ]] || skip "slapd is not installed (package slapd)"

@@ -117,3 +117,60 @@ expect_legs() {
     fi
     echo "ok: $# SPNEGO legs as expected"
 }
+
+# use_stack ours|ref: sets STACK_MECH for the tests whose "ref" is another
+# implementation altogether on both sides: "ours" is conf/mech, "ref" MIT's
+# SPNEGO over gss-ntlmssp (GSSNEG_REF_MECH, test/interop/gss-ntlmssp.mech).
+# Skips when gss-ntlmssp is not installed (a failure under CI=true).
+use_stack() {
+    case $1 in
+        ours) STACK_MECH=$OURS_MECH ;;
+        ref)
+            STACK_MECH=${GSSNEG_REF_MECH:?GSSNEG_REF_MECH must name test/interop/gss-ntlmssp.mech}
+            [[ -r $STACK_MECH ]] || fail "$STACK_MECH is missing"
+            local module
+            module=$(awk '!/^#/ && NF { m = $3 } END { print m }' "$STACK_MECH")
+            [[ -r $module ]] || skip "gss-ntlmssp is not installed ($module is missing)"
+            ;;
+        *) fail "unknown stack $1" ;;
+    esac
+}
+
+# negotiate_httpd_start ROOT MECH_FILE KEYTAB AUTH_NAME: a private httpd
+# (test/lib/httpd.sh) in ROOT with mod_auth_gssapi for HTTP@localhost,
+# Kerberos and NTLM allowed, the context bound to the connection, and the
+# credential store's keytab KEYTAB: http.keytab (HTTP/localhost's key,
+# written here) or any other name for a server without a Kerberos key.
+# httpd runs with MECH_FILE, its trace in ROOT/logs/server.trace and the
+# NTLM user file ROOT/ntlm-users, krb5's other default files pointing at
+# missing ones, so that the credential store must travel through the
+# SPNEGO layer. Sets NEGOTIATE_HTTPD_USERS and NEGOTIATE_HTTPD_TRACE, and
+# HTTPD_PID and HTTPD_PORT (httpd_start); the pid joins TEST_PIDS.
+negotiate_httpd_start() {
+    local root=$1 mech_file=$2 keytab=$3 auth_name=$4
+    chmod 755 "$TEST_DIR"
+    httpd_prepare "$root" "$GSSNEG_PYTHON"
+    mkdir -p "$root/rcache"
+    cp "$KRB5_CONFIG" "$root/krb5.conf"
+    kdc_kadmin "ktadd -k $root/http.keytab -norandkey HTTP/localhost@$GSSNEG_REALM" > "$root/ktadd.out" 2>&1 ||
+        { cat "$root/ktadd.out"; fail "could not write httpd's keytab"; }
+    NEGOTIATE_HTTPD_USERS=$root/ntlm-users
+    write_ntlm_users "$NEGOTIATE_HTTPD_USERS"
+    NEGOTIATE_HTTPD_TRACE=$root/logs/server.trace
+    : > "$NEGOTIATE_HTTPD_TRACE"
+    chmod 644 "$root/krb5.conf" "$NEGOTIATE_HTTPD_USERS" "$NEGOTIATE_HTTPD_TRACE"
+    if [[ $(id -u) -eq 0 ]]; then
+        # httpd's children run as nobody (httpd_prepare).
+        chown nobody "$root/rcache" "$root/http.keytab" "$NEGOTIATE_HTTPD_TRACE"
+    fi
+    httpd_write_conf "$root" localhost "    AuthName \"$auth_name\"
+    GssapiCredStore keytab:$keytab
+    GssapiAcceptorName HTTP@localhost
+    GssapiConnectionBound On
+    GssapiAllowedMech krb5
+    GssapiAllowedMech ntlmssp"
+    httpd_start TEST_PIDS "$root" "$GSSNEG_PYTHON" GSS_MECH_CONFIG="$mech_file" \
+        GSS_NEGOTIATE_TRACE="$NEGOTIATE_HTTPD_TRACE" NTLM_USER_FILE="$NEGOTIATE_HTTPD_USERS" \
+        KRB5_CONFIG="$root/krb5.conf" KRB5RCACHEDIR="$root/rcache" KRB5_KTNAME="FILE:$root/no-keytab" \
+        KRB5CCNAME="FILE:$root/no-ccache" KRB5_CLIENT_KTNAME="FILE:$root/no-client-keytab"
+}
