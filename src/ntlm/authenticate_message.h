@@ -27,6 +27,11 @@ struct AuthenticateFields {
     std::optional<Mic16> mic;
 };
 
+// Where an NTLMv2 NtChallengeResponse's AV pairs start: after NTProofStr
+// (16 bytes) and the client blob's 01 01 0000 00000000, Time,
+// ClientChallenge and 00000000 (28 bytes; MS-NLMP 2.2.2.7).
+constexpr size_t ntlmv2_av_pairs_offset = 16 + 28;
+
 class AuthenticateMessage final {
 public:
     // Offset of the MIC field when present (after the 64-byte header and the

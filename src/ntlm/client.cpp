@@ -6,6 +6,8 @@
 #include "ntlm/issued_challenges.h"
 #include "ntlm/negotiate_message.h"
 #include "ntlm/ntlm_crypto.h"
+#include "ntlm/winbind_logon.h"
+#include "util/ct.h"
 #include "util/errors.h"
 #include "util/trace.h"
 
@@ -74,6 +76,10 @@ Bytes NtlmClient::make_negotiate() {
     if (m_params.gss_req_flags & GSS_C_CONF_FLAG) flags |= flag::seal;
     if (m_params.gss_req_flags & GSS_C_IDENTIFY_FLAG) flags |= flag::identify;
     if (m_cred->anonymous()) flags |= flag::anonymous;
+    // winbindd signs Z(16) as the bindings: refused here rather than a
+    // context the application believes bound to its channel.
+    if (m_cred->winbind_cached() && m_params.channel_bindings)
+        throw GssError(GSS_S_BAD_BINDINGS, Minor::winbind_cached_credentials_unbound, m_cred->name()->display());
     m_requested_flags = flags;
 
     const NegotiateMessage msg(flags, {}, {}, Version{});
@@ -204,6 +210,7 @@ Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
     }
     check_not_reflected(challenge);
     const uint32_t flags = agree_flags(challenge.flags());
+    if (m_cred->winbind_cached()) return authenticate_through_winbind(challenge_token, flags);
 
     const bool anonymous = m_cred->anonymous();
     const bool v2 = !anonymous && m_params.lm_compat_level >= 3;
@@ -252,6 +259,61 @@ Bytes NtlmClient::make_authenticate(ByteView challenge_token) {
                           response_kind_name(m_session.response) + (send_mic ? ", MIC" : ", no MIC") +
                           ", flags " + flags_to_string(flags));
     return out;
+}
+
+// winbindd answers with the password it keeps, from this NEGOTIATE and the
+// CHALLENGE, as Samba's own client: its AUTHENTICATE is checked against
+// what this initiator would accept of itself before it is sent.
+Bytes NtlmClient::authenticate_through_winbind(ByteView challenge_token, uint32_t agreed_flags) {
+    const Name& user = *m_cred->name();
+    CachedLogon logon = winbind_cached_authenticate(user.domain(), user.user_name(), m_negotiate, challenge_token);
+    const std::string who = user.display();
+    const auto refuse = [&](const std::string& why) {
+        return GssError(GSS_S_FAILURE, Minor::winbind_cached_answer_refused, who + ": " + why);
+    };
+
+    const AuthenticateMessage reply(logon.authenticate);
+    const AuthenticateFields& f = reply.fields();
+    // The protections the application asked for, which agree_flags kept,
+    // must survive in the message that goes out.
+    const uint32_t must_keep =
+        agreed_flags & (flag::sign | flag::seal | flag::extended_session_security | flag::negotiate_128);
+    if ((f.flags & must_keep) != must_keep) throw refuse("it clears " + flags_to_string(must_keep & ~f.flags));
+    if (f.nt_response.empty()) throw refuse("it is anonymous");
+    const bool v2 = f.nt_response.size() > 24;
+    if (!v2 && m_params.lm_compat_level >= 3)
+        throw refuse("it sends NTLMv1, which lm_compat_level " + std::to_string(m_params.lm_compat_level) +
+                     " forbids");
+    bool send_mic = false;
+    if (v2) {
+        if (f.nt_response.size() < ntlmv2_av_pairs_offset + 4) throw refuse("its NTLMv2 response is truncated");
+        const AvPairs client_info(ByteView(f.nt_response).subspan(ntlmv2_av_pairs_offset));
+        send_mic = (client_info.flags().value_or(0) & av_flag::mic_present) != 0;
+    }
+    if (send_mic) {
+        // The MIC proves that winbindd's session key is the one its
+        // AUTHENTICATE carries.
+        if (!f.mic) throw refuse("its MsvAvFlags promise a MIC that it lacks");
+        Bytes zeroed = logon.authenticate;
+        std::fill_n(zeroed.begin() + AuthenticateMessage::mic_offset, 16, 0);
+        const Mic16 mic = compute_mic(logon.exported_session_key, m_negotiate, challenge_token, zeroed);
+        if (!ct_equal(mic, *f.mic)) throw refuse("its MIC does not match the session key winbindd returned");
+    }
+
+    m_session.flags = f.flags;
+    m_session.exported_session_key = logon.exported_session_key;
+    m_session.mic_present = send_mic;
+    m_session.response = v2 ? ResponseKind::ntlmv2
+                            : (f.flags & flag::extended_session_security ? ResponseKind::ntlmv1_ess
+                                                                         : ResponseKind::ntlmv1);
+    m_session.initiator = Name::from_parts(f.domain.empty() ? user.domain() : f.domain,
+                                           f.user.empty() ? user.user_name() : f.user);
+    if (trace_enabled())
+        trace("ntlm", "initiator -> AUTHENTICATE " + std::to_string(logon.authenticate.size()) +
+                          " bytes from winbindd's cached credentials of " + who + ", " +
+                          response_kind_name(m_session.response) + (send_mic ? ", MIC" : ", no MIC") + ", flags " +
+                          flags_to_string(f.flags));
+    return std::move(logon.authenticate);
 }
 
 }  // namespace gssneg::ntlm

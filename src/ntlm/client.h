@@ -54,6 +54,8 @@ private:
     Key16 respond_v2(const ChallengeMessage& challenge, AuthenticateFields& auth, bool& send_mic);
     Key16 respond_v1(const ChallengeMessage& challenge, uint32_t flags, AuthenticateFields& auth, Key16& lm_owf);
     void exchange_key(const Key16& key_exchange_key, uint32_t flags, AuthenticateFields& auth);
+    // For a credential whose secret winbindd keeps (Credential::winbind_cached).
+    Bytes authenticate_through_winbind(ByteView challenge_token, uint32_t agreed_flags);
 
     std::shared_ptr<const Credential> m_cred;
     ClientParams m_params;

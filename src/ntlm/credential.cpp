@@ -1,6 +1,7 @@
 #include "ntlm/credential.h"
 
 #include "ntlm/ntlm_crypto.h"
+#include "ntlm/winbind_logon.h"
 #include "util/errors.h"
 
 #include <cstdlib>
@@ -69,16 +70,33 @@ std::shared_ptr<const Credential> Credential::acquire(const Name* desired, CredU
         return cred;
     }
 
-    if (!user_db) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, "no password and no user database");
-    const auto entry = who ? user_db->find(who->user_name(), who->domain()) : user_db->first();
-    if (!entry) {
-        throw GssError(GSS_S_NO_CRED, Minor::no_credentials,
-                       who ? "user " + who->display() + " is not in the user database" : "user database is empty");
+    std::string no_secret = "no password and no user database";
+    if (user_db) {
+        const auto entry = who ? user_db->find(who->user_name(), who->domain()) : user_db->first();
+        if (entry) {
+            const std::string domain = who && !who->domain().empty() ? who->domain() : entry->domain;
+            cred->m_name = Name::from_parts(domain, who ? who->user_name() : entry->user);
+            cred->m_nt_hash = entry->nt_hash;
+            if (keep_lm_hash) cred->m_lm_hash = entry->lm_hash;
+            return cred;
+        }
+        no_secret = who ? "user " + who->display() + " is not in the user database" : "user database is empty";
     }
-    const std::string domain = who && !who->domain().empty() ? who->domain() : entry->domain;
-    cred->m_name = Name::from_parts(domain, who ? who->user_name() : entry->user);
-    cred->m_nt_hash = entry->nt_hash;
-    if (keep_lm_hash) cred->m_lm_hash = entry->lm_hash;
+    if (!config.winbind_credentials || !who) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, no_secret);
+
+    // Single sign-on on a domain member: the password winbindd keeps for
+    // the logged-on user answers the CHALLENGE (NtlmClient asks winbindd).
+    std::string domain = who->domain();
+    if (domain.empty()) {
+        if (const auto names = winbind_domain_names(); names && !names->netbios_domain.empty())
+            domain = names->netbios_domain;
+    }
+    // Without a domain (winbindd did not say its own), winbindd names the
+    // user's domain itself, or says why it cannot answer.
+    const std::optional<std::string> missing = winbind_cached_credentials_missing(domain, who->user_name());
+    if (missing) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, no_secret + "; " + *missing);
+    cred->m_name = Name::from_parts(domain, who->user_name());
+    cred->m_winbind_cached = true;
     return cred;
 }
 

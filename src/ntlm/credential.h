@@ -30,7 +30,9 @@ class Credential final {
 public:
     // desired: a user name (initiator identity), a host-based service name
     // (acceptor), the anonymous name, or nullptr for the default identity
-    // (NTLMUSER, then USER, then the user database's first entry).
+    // (NTLMUSER, then USER, then the user database's first entry). Without
+    // a password, and with the user not in the user database, the
+    // credentials winbindd keeps for the logged-on user (winbind_credentials).
     // Throws GssError(GSS_S_NO_CRED, ...) when no usable secret or logon
     // backend is found.
     static std::shared_ptr<const Credential> acquire(const Name* desired, CredUsage usage,
@@ -52,6 +54,10 @@ public:
     const Key16& nt_hash() const noexcept { return m_nt_hash; }
     const std::optional<Key16>& lm_hash() const noexcept { return m_lm_hash; }
     const std::string& workstation() const noexcept { return m_workstation; }
+    // The secret is the logged-on user's password that winbindd keeps
+    // (winbind_credentials): winbindd makes the responses, and nt_hash()
+    // and lm_hash() hold nothing.
+    bool winbind_cached() const noexcept { return m_winbind_cached; }
 
     // Where the acceptor checks logons (valid when can_accept()).
     const LogonChain& logon() const noexcept { return *m_logon; }
@@ -64,6 +70,7 @@ private:
     Key16 m_nt_hash;
     std::optional<Key16> m_lm_hash;
     std::string m_workstation;
+    bool m_winbind_cached = false;
     std::shared_ptr<const LogonChain> m_logon;
 };
 

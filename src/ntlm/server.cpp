@@ -20,10 +20,6 @@ namespace {
 constexpr uint32_t echoed_flags = flag::sign | flag::seal | flag::always_sign | flag::negotiate_128 |
                                   flag::negotiate_56 | flag::key_exch | flag::identify | flag::version;
 
-// The NTLMv2 client blob starts 01 01 0000 00000000, Time, ClientChallenge,
-// 00000000, then AV pairs (MS-NLMP 2.2.2.7).
-constexpr size_t blob_av_pairs_offset = 28;
-
 // The AV pairs of our TargetInfo that a client copies into its blob.
 constexpr AvId echoed_av_ids[] = {AvId::nb_domain_name,  AvId::nb_computer_name, AvId::dns_domain_name,
                                   AvId::dns_computer_name, AvId::dns_tree_name,  AvId::timestamp};
@@ -147,7 +143,7 @@ ResponseKind NtlmServer::classify_response(const AuthenticateFields& f, uint32_t
     if (f.nt_response.size() > 24) {
         // NTProofStr (16) || blob; the blob's fixed part is 28 bytes and at
         // least an MsvAvEOL follows.
-        if (f.nt_response.size() < 16 + blob_av_pairs_offset + 4)
+        if (f.nt_response.size() < ntlmv2_av_pairs_offset + 4)
             throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_response_length);
         const ByteView blob = ByteView(f.nt_response).subspan(16);
         if (blob[0] != 0x01 || blob[1] != 0x01) throw DecodeError(Minor::bad_response_length, "NTLMv2 blob version");
@@ -304,7 +300,7 @@ void NtlmServer::verify_authenticate(ByteView authenticate_token) {
     const bool anonymous = kind == ResponseKind::anonymous;
     std::optional<AvPairs> client_info;
     if (kind == ResponseKind::ntlmv2) {
-        client_info = AvPairs(ByteView(f.nt_response).subspan(16 + blob_av_pairs_offset));
+        client_info = AvPairs(ByteView(f.nt_response).subspan(ntlmv2_av_pairs_offset));
         if (trace_enabled()) trace("ntlm", "acceptor <- client blob AV pairs: " + client_info->describe());
         check_echo(*client_info);
         check_target_name(*client_info);

@@ -118,6 +118,8 @@ struct WbcApi {
     decltype(&wbcFreeMemory) free_memory = nullptr;
     decltype(&wbcSidToStringBuf) sid_to_string = nullptr;
     decltype(&wbcErrorString) error_string = nullptr;
+    // Optional: without it there is no single sign-on, the backend works.
+    decltype(&wbcCtxCredentialCache) credential_cache = nullptr;
 };
 
 // Loaded once, never unloaded. nullptr with *why set when unavailable.
@@ -146,6 +148,7 @@ const WbcApi* load_wbclient(std::string* why) {
             failure = std::string(wbclient_library) + " lacks the wbcCtx* calls";
             return;
         }
+        resolve_symbol(library, "wbcCtxCredentialCache", found.credential_cache);
         api = found;
         loaded = &api;
     });
@@ -228,6 +231,12 @@ struct WbcFree {
 };
 template <typename T>
 using WbcPtr = std::unique_ptr<T, WbcFree<T>>;
+
+wbcNamedBlob* find_blob(wbcCredentialCacheInfo& info, std::string_view name) noexcept {
+    for (size_t i = 0; i < info.num_blobs; ++i)
+        if (info.blobs[i].name != nullptr && name == info.blobs[i].name) return &info.blobs[i];
+    return nullptr;
+}
 
 }  // namespace
 
@@ -357,6 +366,92 @@ std::optional<LogonResult> WinbindLogon::logon(const LogonRequest& request) cons
     return result;
 }
 
+std::optional<std::string> winbind_cached_credentials_missing(const std::string& domain, const std::string& user) {
+    std::string why;
+    const WbcApi* api = load_wbclient(&why);
+    if (api == nullptr) return "winbindd's client library cannot be loaded (" + why + ")";
+    if (api->credential_cache == nullptr) return std::string("libwbclient.so.0 lacks wbcCtxCredentialCache");
+    try {
+        (void)WinbindLogon::shared()->cached_logon(domain, user, {}, {});
+        return std::nullopt;
+    } catch (const GssError& e) {
+        return std::string(e.what());
+    }
+}
+
+CachedLogon winbind_cached_authenticate(const std::string& domain, const std::string& user, ByteView negotiate,
+                                        ByteView challenge) {
+    if (negotiate.empty() || challenge.empty())
+        throw GssError(GSS_S_FAILURE, Minor::internal_error, "winbindd needs the NEGOTIATE and the CHALLENGE");
+    std::optional<CachedLogon> logon = WinbindLogon::shared()->cached_logon(domain, user, negotiate, challenge);
+    if (!logon) throw GssError(GSS_S_FAILURE, Minor::winbind_cached_answer_refused, "winbindd gave no AUTHENTICATE");
+    return std::move(*logon);
+}
+
+// A probe (no messages) asks whether winbindd holds credentials of
+// DOMAIN\user for this uid; then std::nullopt means yes.
+std::optional<CachedLogon> WinbindLogon::cached_logon(const std::string& domain, const std::string& user,
+                                                      ByteView negotiate, ByteView challenge) const {
+    const WbcApi& api = m_state->api;
+    if (api.credential_cache == nullptr)
+        throw GssError(GSS_S_NO_CRED, Minor::winbind_library_missing, "libwbclient.so.0 lacks wbcCtxCredentialCache");
+    const std::string who = domain.empty() ? user : domain + "\\" + user;
+    // libwbclient copies the blobs into its request; it does not write them.
+    Bytes negotiate_copy(negotiate.begin(), negotiate.end());
+    Bytes challenge_copy(challenge.begin(), challenge.end());
+    wbcNamedBlob blobs[2]{};
+    blobs[0].name = "negotiate_blob";
+    blobs[0].blob = {negotiate_copy.data(), negotiate_copy.size()};
+    blobs[1].name = "challenge_blob";
+    blobs[1].blob = {challenge_copy.data(), challenge_copy.size()};
+    const bool probe = negotiate.empty();
+
+    wbcCredentialCacheParams params{};
+    params.account_name = user.c_str();
+    params.domain_name = domain.empty() ? nullptr : domain.c_str();
+    params.level = wbcCredentialCacheParams::WBC_CREDENTIAL_CACHE_LEVEL_NTLMSSP;
+    params.num_blobs = probe ? 0 : 2;
+    params.blobs = probe ? nullptr : blobs;
+
+    wbcCredentialCacheInfo* raw_info = nullptr;
+    wbcAuthErrorInfo* raw_error = nullptr;
+    wbcErr status;
+    {
+        ContextPool::Lease lease = m_state->pool.take();
+        status = api.credential_cache(lease.get(), &params, &raw_info, &raw_error);
+        if (status == WBC_ERR_WINBIND_NOT_AVAILABLE) lease.discard();
+    }
+    const WbcPtr<wbcCredentialCacheInfo> info(raw_info, {&api});
+    const WbcPtr<wbcAuthErrorInfo> error(raw_error, {&api});
+    if (status == WBC_ERR_WINBIND_NOT_AVAILABLE) throw GssError(GSS_S_FAILURE, Minor::winbind_unavailable, who);
+    // winbindd answers a request it refuses (no entry, another uid's entry,
+    // a domain it does not know) with an error that libwbclient reports as
+    // "domain not found".
+    if ((status == WBC_ERR_DOMAIN_NOT_FOUND || status == WBC_ERR_AUTH_ERROR) && probe)
+        throw GssError(GSS_S_NO_CRED, Minor::winbind_no_cached_credentials, who);
+    if (status == WBC_ERR_DOMAIN_NOT_FOUND || status == WBC_ERR_AUTH_ERROR)
+        throw GssError(GSS_S_FAILURE, Minor::winbind_cached_answer_refused,
+                       who + ": winbindd gave none (its credentials are gone, or it refused the CHALLENGE)");
+    if (status != WBC_ERR_SUCCESS || !info)
+        throw GssError(GSS_S_FAILURE, Minor::winbind_cached_answer_refused,
+                       who + ": " + text_or_empty(api.error_string(status)));
+    if (trace_enabled())
+        trace("winbind", probe ? "winbindd holds cached credentials of " + who
+                               : "winbindd answered the CHALLENGE for " + who);
+    if (probe) return std::nullopt;
+
+    wbcNamedBlob* auth = find_blob(*info, "auth_blob");
+    wbcNamedBlob* key = find_blob(*info, "session_key");
+    std::optional<CachedLogon> result;
+    if (auth != nullptr && key != nullptr && key->blob.length == 16 && auth->blob.length > 0) {
+        result.emplace();
+        result->authenticate.assign(auth->blob.data, auth->blob.data + auth->blob.length);
+        std::copy_n(key->blob.data, 16, result->exported_session_key.data());
+    }
+    if (key != nullptr && key->blob.data != nullptr) secure_wipe(key->blob.data, key->blob.length);
+    return result;
+}
+
 std::optional<DomainNames> WinbindLogon::domain_names() const {
     State& s = *m_state;
     const auto now = std::chrono::steady_clock::now();
@@ -397,6 +492,16 @@ std::shared_ptr<const WinbindLogon> WinbindLogon::shared() {
 }
 
 std::optional<DomainNames> winbind_domain_names() { return std::nullopt; }
+std::optional<std::string> winbind_cached_credentials_missing(const std::string&, const std::string&) {
+    return std::string("this build has no winbind support (no wbclient.h)");
+}
+CachedLogon winbind_cached_authenticate(const std::string&, const std::string&, ByteView, ByteView) {
+    throw GssError(GSS_S_NO_CRED, Minor::winbind_library_missing, "this build has no winbind support (no wbclient.h)");
+}
+std::optional<CachedLogon> WinbindLogon::cached_logon(const std::string&, const std::string&, ByteView,
+                                                      ByteView) const {
+    return std::nullopt;
+}
 std::optional<LogonResult> WinbindLogon::logon(const LogonRequest&) const { return std::nullopt; }
 std::optional<DomainNames> WinbindLogon::domain_names() const { return std::nullopt; }
 

@@ -41,6 +41,28 @@ Challenge8 ess_session_challenge(const Challenge8& server_challenge, ByteView lm
 // answer. Never throws for a missing library.
 std::optional<DomainNames> winbind_domain_names();
 
+// The logged-on user's password that winbindd keeps in memory (pam_winbind
+// with cached_login, or wbinfo --ccache-save) answers CHALLENGEs for the
+// uid that stored it: single sign-on without a password on disk. winbindd
+// makes the AUTHENTICATE itself (libwbclient's wbcCtxCredentialCache), from
+// this initiator's NEGOTIATE, so the MIC covers the messages that travel.
+struct CachedLogon {
+    Bytes authenticate;
+    Key16 exported_session_key;
+};
+
+// std::nullopt when winbindd holds credentials of DOMAIN\user that this
+// process may use; otherwise why not, as a sentence fragment ("winbindd
+// cannot be reached"). Never throws for a missing library or daemon.
+std::optional<std::string> winbind_cached_credentials_missing(const std::string& domain, const std::string& user);
+
+// winbindd's AUTHENTICATE for CHALLENGE, which answers NEGOTIATE. Throws
+// GssError: GSS_S_NO_CRED (winbind_no_cached_credentials) when winbindd
+// holds no credentials of the user for this uid, GSS_S_FAILURE when it
+// cannot be reached or gives no answer.
+CachedLogon winbind_cached_authenticate(const std::string& domain, const std::string& user, ByteView negotiate,
+                                        ByteView challenge);
+
 class WinbindLogon final : public LogonBackend {
 public:
     // The process-wide backend. Throws GssError(GSS_S_NO_CRED,
@@ -51,6 +73,12 @@ public:
     std::optional<LogonResult> logon(const LogonRequest& request) const override;
     // From winbindd's interface details, refreshed once a minute.
     std::optional<DomainNames> domain_names() const override;
+    // winbindd's cached credentials of DOMAIN\user: with empty messages a
+    // probe (std::nullopt: they exist), else the answer to the CHALLENGE
+    // (std::nullopt: winbindd gave none). Throws GssError as
+    // winbind_cached_authenticate does.
+    std::optional<CachedLogon> cached_logon(const std::string& domain, const std::string& user, ByteView negotiate,
+                                            ByteView challenge) const;
 
     struct State;
     explicit WinbindLogon(std::unique_ptr<State> state);

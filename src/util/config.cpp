@@ -199,6 +199,10 @@ std::optional<std::string> apply_option(Config& cfg, std::string_view key, std::
         const auto flag = parse_bool(value);
         if (!flag) return "dummy_signature must be yes or no, not " + quoted(value);
         cfg.dummy_signature = *flag;
+    } else if (iequals_ascii(key, "winbind_credentials")) {
+        const auto flag = parse_bool(value);
+        if (!flag) return "winbind_credentials must be yes or no, not " + quoted(value);
+        cfg.winbind_credentials = *flag;
     } else if (iequals_ascii(key, "channel_bindings")) {
         if (iequals_ascii(value, "optional"))
             cfg.channel_bindings = Config::ChannelBindings::optional;

@@ -52,6 +52,9 @@ struct Config {
     std::string fault;
     uint32_t challenge_lifetime = 300;
     bool dummy_signature = false;
+    // Initiators without a password use the logged-on user's credentials
+    // that winbindd caches.
+    bool winbind_credentials = true;
     enum class ChannelBindings { optional, required };
     ChannelBindings channel_bindings = ChannelBindings::optional;
     // Domains (NetBIOS or DNS names, compared without case) whose users map

@@ -136,6 +136,14 @@ const char* minor_text(OM_uint32 value) noexcept {
                "CHALLENGE was altered in transit";
     case Minor::protection_downgraded:
         return "The CHALLENGE drops a protection the application asked for (it may have been altered in transit)";
+    case Minor::winbind_no_cached_credentials:
+        return "winbindd holds no credentials of this user for this process (pam_winbind keeps them after a logon "
+               "with krb5_auth; wbinfo --ccache-save stores them by hand)";
+    case Minor::winbind_cached_credentials_unbound:
+        return "The application gave channel bindings, which winbindd's cached credentials cannot sign: give a "
+               "password or use Kerberos on this channel";
+    case Minor::winbind_cached_answer_refused:
+        return "winbindd's cached credentials gave no AUTHENTICATE that this initiator can send";
     case Minor::none:
     case Minor::base:
     case Minor::last_: break;

@@ -135,6 +135,11 @@ enum class Minor : OM_uint32 {
     target_info_altered,
     protection_downgraded,
 
+    // the logged-on user's credentials that winbindd caches
+    winbind_no_cached_credentials,
+    winbind_cached_credentials_unbound,
+    winbind_cached_answer_refused,
+
     last_
 };
 

@@ -34,6 +34,13 @@ constexpr std::array options{
               "refuse NTLMv1 at level 5 and LM from level 4. Windows 11 24H2 and Server 2025 have no NTLMv1 at "
               "all. Lower it only for a peer that cannot do NTLMv2.",
               true},
+    OptionDoc{"winbind_credentials", "yes or no", "yes", "yes", "",
+              "initiators without a password use the logged-on user's credentials in winbindd",
+              "Whether an NTLM initiator that has no password (none given, and the user is not in the user file) "
+              "uses the logged-on user's credentials that winbindd keeps in memory: single sign-on on a domain "
+              "member, where pam_winbind keeps them after a logon with krb5_auth, or wbinfo --ccache-save stores them. "
+              "winbindd answers only the uid that stored them. Such credentials cannot sign channel bindings: "
+              "an application that gives bindings is refused. no turns this off."},
     OptionDoc{"netbios_domain", "a NetBIOS name", "WORKGROUP", "WORKGROUP", "NETBIOS_DOMAIN_NAME",
               "the NetBIOS domain the acceptor announces",
               "The NetBIOS domain name the acceptor announces in its CHALLENGE; users of a user-file line without "

@@ -8,6 +8,12 @@
 #   ntlm   curl without a ticket (alice's domain password in its NTLM user
 #          file); httpd's NTLM acceptor with the winbind backend alone, so
 #          the DC validates the logon
+#   ntlm-sso  as ntlm, but single sign-on: alice's password is in winbindd's
+#          memory only (wbinfo --ccache-save); the clients have no user file
+#          and no ticket. curl, then Chromium headless, each run twice
+#          against the same httpd: with our interposer, then with MIT's
+#          SPNEGO over gss-ntlmssp, whose winbind support reads the same
+#          cache (the reference)
 #
 # httpd's children run as nobody, in the group given winbindd's privileged
 # pipe directory (as a deployment adds the web server's user to
@@ -16,9 +22,9 @@
 source "$(dirname "$0")/common.sh"
 source "$AD_TEST_HERE/../lib/httpd.sh"
 
-[[ $# -eq 1 ]] || fail "usage: $0 krb5|ntlm"
+[[ $# -eq 1 ]] || fail "usage: $0 krb5|ntlm|ntlm-sso"
 case_name=$1
-[[ $case_name == krb5 || $case_name == ntlm ]] || fail "unknown case $case_name"
+[[ $case_name == krb5 || $case_name == ntlm || $case_name == ntlm-sso ]] || fail "unknown case $case_name"
 [[ -n ${GSSNEG_BUILD_MECH:-} && -f $GSSNEG_BUILD_MECH ]] || fail "GSSNEG_BUILD_MECH must name the build tree's conf/mech"
 httpd_require
 
@@ -64,45 +70,164 @@ httpd_start TEST_PIDS "$root" "$GSSNEG_PYTHON" GSS_MECH_CONFIG="$GSSNEG_BUILD_ME
     SELFTEST_WINBINDD_SOCKET_DIR="$SELFTEST_WINBINDD_SOCKET_DIR"
 echo "httpd (pid $HTTPD_PID) listening on 127.0.0.1:$HTTPD_PORT"
 
-client_env=(GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" NTLM_USER_FILE="$TEST_DIR/no-user-file")
-if [[ $case_name == krb5 ]]; then
-    dc_kinit "$GSSNEG_AD_ALICE"
-    expected_user="$GSSNEG_AD_ALICE@$GSSNEG_AD_REALM"
-    expected_mech=Negotiate/krb5
-    expected_requests=1
-else
-    client_env+=(KRB5CCNAME="FILE:$TEST_DIR/no-ccache" NTLM_USER_FILE="$TEST_DIR/users"
-        NTLMUSER="$GSSNEG_AD_DOMAIN\\$GSSNEG_AD_ALICE")
-    echo "$GSSNEG_AD_DOMAIN:$GSSNEG_AD_ALICE:$GSSNEG_AD_ALICE_PASSWORD" > "$TEST_DIR/users"
-    expected_user="$GSSNEG_AD_DOMAIN\\\\$GSSNEG_AD_ALICE"  # httpd's log escapes the backslash
-    expected_mech=Negotiate/NTLM
-    expected_requests=2
-fi
+# check_request DIR USER MECH REQUESTS: the run in DIR got the page (curl:
+# after REQUESTS requests), and the last 200 of the access log as it was
+# when the run ended names USER and MECH.
+check_request() {
+    local dir=$1 user=$2 mech=$3 requests=$4 line
+    [[ $(cat "$dir/client.status") -eq 0 ]] || fail "the client exited $(cat "$dir/client.status")"
+    if [[ -e $dir/chromium.log ]]; then
+        grep -qF "$(cat "$root/htdocs/index.html")" "$dir/page" || fail "Chromium did not get the page"
+        echo "ok: Chromium got the page"
+    else
+        expect_eq "HTTP status" 200 "$(cat "$dir/curl.code")"
+        cmp -s "$dir/body" "$root/htdocs/index.html" || fail "the page body differs"
+        echo "ok: the page body is the document"
+        expect_eq "requests curl sent" "$requests" "$(grep -c '^> GET ' "$dir/curl.log" || true)"
+    fi
+    line=$(head -n "$(cat "$dir/log.lines")" "$root/logs/access.log" | grep ' status=200 ' | tail -n 1)
+    [[ -n $line ]] || fail "no 200 line in the access log"
+    [[ $line == *"user=$user "* ]] || fail "the access log does not name $user: $line"
+    [[ $line == *"mech=$mech "* ]] || fail "the access log does not give $mech: $line"
+    echo "ok: access log: $user over $mech"
+}
 
-httpd_curl "$TEST_DIR" localhost "${client_env[@]}"
-status=$CURL_STATUS
-httpd_stop_after "$TEST_DIR/curl.log" "$root"
+# wait_logged DIR COUNT: waits until httpd's access log has COUNT lines
+# (httpd writes one after its response has gone out), then notes how many
+# lines belong to runs up to DIR's.
+wait_logged() {
+    local dir=$1 count=$2 tries=0
+    while [[ $(wc -l < "$root/logs/access.log" 2> /dev/null || echo 0) -lt $count ]] &&
+        kill -0 "$HTTPD_PID" 2> /dev/null && ((tries++ < 200)); do
+        sleep 0.05
+    done
+    wc -l < "$root/logs/access.log" > "$dir/log.lines"
+}
+
+# run_curl DIR NAME=VALUE...: curl once, then waits for httpd's access log
+# to hold a line for each request sent in this test.
+sent=0
+run_curl() {
+    local dir=$1
+    shift
+    mkdir -p "$dir"
+    httpd_curl "$dir" localhost "$@"
+    echo "$CURL_STATUS" > "$dir/client.status"
+    sent=$((sent + $(grep -c '^> GET ' "$dir/curl.log" || true)))
+    wait_logged "$dir" "$sent"
+}
+
+# run_chromium DIR NAME=VALUE...: Chromium headless once for the page (a
+# profile seeded as one that has seen a Negotiate challenge, which Chromium
+# on Linux needs before it loads libgssapi_krb5; see
+# test/kdc/http_clients.sh), then waits for its 401 and its 200 in the
+# access log.
+run_chromium() {
+    local dir=$1 status=0
+    shift
+    mkdir -p "$dir/profile"
+    printf '{"net": {"received_http_auth_negotiate_headers": true}}\n' > "$dir/profile/Local State"
+    env "$@" timeout 60 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --no-first-run \
+        --no-default-browser-check --disable-background-networking --disable-component-update --disable-sync \
+        --disable-extensions --no-proxy-server --user-data-dir="$dir/profile" \
+        --auth-server-allowlist=localhost --disable-auth-negotiate-cname-lookup --virtual-time-budget=10000 \
+        --dump-dom "http://localhost:$HTTPD_PORT/index.html" > "$dir/page" 2> "$dir/chromium.log" || status=$?
+    echo "$status" > "$dir/client.status"
+    sent=$((sent + 2))
+    wait_logged "$dir" "$sent"
+}
+
+runs=()
+client_env=(GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" NTLM_USER_FILE="$TEST_DIR/no-user-file")
+ntlm_user="$GSSNEG_AD_DOMAIN\\\\$GSSNEG_AD_ALICE"  # httpd's log escapes the backslash
+case $case_name in
+    krb5)
+        dc_kinit "$GSSNEG_AD_ALICE"
+        run_curl "$TEST_DIR/curl" "${client_env[@]}"
+        runs=("$TEST_DIR/curl $GSSNEG_AD_ALICE@$GSSNEG_AD_REALM Negotiate/krb5 1")
+        ;;
+    ntlm)
+        echo "$GSSNEG_AD_DOMAIN:$GSSNEG_AD_ALICE:$GSSNEG_AD_ALICE_PASSWORD" > "$TEST_DIR/users"
+        run_curl "$TEST_DIR/curl" "${client_env[@]}" KRB5CCNAME="FILE:$TEST_DIR/no-ccache" \
+            NTLM_USER_FILE="$TEST_DIR/users" NTLMUSER="$GSSNEG_AD_DOMAIN\\$GSSNEG_AD_ALICE"
+        runs=("$TEST_DIR/curl $ntlm_user Negotiate/NTLM 2")
+        ;;
+    ntlm-sso)
+        use_ref=1
+        ref_mech=${GSSNEG_REF_MECH:?GSSNEG_REF_MECH must name test/interop/gss-ntlmssp.mech}
+        ref_module=$(awk '!/^#/ && NF { m = $3 } END { print m }' "$ref_mech")
+        if [[ ! -r $ref_module ]]; then
+            [[ ${CI:-} == true ]] && fail "gss-ntlmssp is not installed ($ref_module is missing)"
+            echo "SKIP (reference only): gss-ntlmssp is not installed ($ref_module is missing)"
+            use_ref=0
+        fi
+        dc_winbind wbinfo --ccache-save="$GSSNEG_AD_DOMAIN\\$GSSNEG_AD_ALICE%$GSSNEG_AD_ALICE_PASSWORD" ||
+            fail "wbinfo --ccache-save could not store alice's password in winbindd"
+        # No password anywhere: no user file, no ticket; USER names the
+        # logged-on user, and nss_wrapper lets libwbclient reach winbindd.
+        sso_env=(-u NTLM_USER_FILE -u NTLMUSER USER="$GSSNEG_AD_ALICE" KRB5CCNAME="FILE:$TEST_DIR/no-ccache"
+            LD_PRELOAD="$GSSNEG_AD_NSS_WRAPPER")
+        run_curl "$TEST_DIR/ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
+            GSS_NEGOTIATE_TRACE="$TEST_DIR/ours.trace"
+        runs=("$TEST_DIR/ours $ntlm_user Negotiate/NTLM 2")
+        if [[ $use_ref -eq 1 ]]; then
+            run_curl "$TEST_DIR/ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
+            runs+=("$TEST_DIR/ref $ntlm_user Negotiate/NTLM 2")
+        fi
+        CHROMIUM=${GSSNEG_CHROMIUM:-/usr/bin/chromium}
+        if [[ -x $CHROMIUM ]]; then
+            run_chromium "$TEST_DIR/chromium-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
+                GSS_NEGOTIATE_TRACE="$TEST_DIR/chromium-ours.trace"
+            runs+=("$TEST_DIR/chromium-ours $ntlm_user Negotiate/NTLM 2")
+            if [[ $use_ref -eq 1 ]]; then
+                run_chromium "$TEST_DIR/chromium-ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
+                runs+=("$TEST_DIR/chromium-ref $ntlm_user Negotiate/NTLM 2")
+            fi
+        else
+            [[ ${CI:-} == true ]] && fail "Chromium is not installed ($CHROMIUM)"
+            echo "SKIP (Chromium only): Chromium is not installed ($CHROMIUM)"
+        fi
+        ;;
+esac
+httpd_stop_after /dev/null "$root"
 forget_test_pid "$HTTPD_PID"
-httpd_show "$TEST_DIR/curl.log" "$root"
+for run in "${runs[@]}"; do
+    read -r dir _ <<< "$run"
+    echo "==== $(basename "$dir")"
+    if [[ -e $dir/chromium.log ]]; then
+        echo "---- page ----"
+        cat "$dir/page"
+        echo "---- chromium's stderr (last lines) ----"
+        grep -v dbus "$dir/chromium.log" | tail -n 15 || true
+    else
+        httpd_show "$dir/curl.log" "$root"
+    fi
+done
+echo "---- access.log ----"
+cat "$root/logs/access.log"
 echo "---- httpd trace ----"
 grep -E 'spnego: acceptor chooses|negotiate: acceptor established|backend|winbind' "$server_trace" || true
 echo "----"
 
-[[ $status -eq 0 ]] || fail "curl exited $status"
-expect_eq "HTTP status" 200 "$(cat "$TEST_DIR/curl.code")"
-cmp -s "$TEST_DIR/body" "$root/htdocs/index.html" || fail "the page body differs"
-echo "ok: the page body is the document"
-expect_eq "requests curl sent" "$expected_requests" "$(grep -c '^> GET ' "$TEST_DIR/curl.log" || true)"
-line=$(grep ' status=200 ' "$root/logs/access.log" | tail -n 1)
-[[ -n $line ]] || fail "no 200 line in the access log"
-[[ $line == *"user=$expected_user "* ]] || fail "the access log does not name $expected_user: $line"
-[[ $line == *"mech=$expected_mech "* ]] || fail "the access log does not give $expected_mech: $line"
-echo "ok: access log: $expected_user over $expected_mech"
-if [[ $case_name == ntlm ]]; then
+for run in "${runs[@]}"; do
+    read -r dir user mech requests <<< "$run"
+    echo "== $(basename "$dir")"
+    check_request "$dir" "$user" "$mech" "$requests"
+done
+if [[ $case_name != krb5 ]]; then
     grep -q "acceptor: the winbind backend checked the logon" "$server_trace" ||
         fail "httpd's trace does not show the winbind backend checking the logon"
     grep -q "winbind: the domain authenticated $GSSNEG_AD_DOMAIN\\\\$GSSNEG_AD_ALICE (" "$server_trace" ||
         fail "httpd's trace does not show the domain authenticating alice"
     echo "ok: the DC validated the NTLM logon through winbindd"
+fi
+if [[ $case_name == ntlm-sso ]]; then
+    traces=("$TEST_DIR/ours.trace")
+    [[ -d $TEST_DIR/chromium-ours ]] && traces+=("$TEST_DIR/chromium-ours.trace")
+    for trace in "${traces[@]}"; do
+        grep -q "from winbindd's cached credentials of $GSSNEG_AD_DOMAIN\\\\$GSSNEG_AD_ALICE" "$trace" ||
+            fail "$trace does not show winbindd answering with alice's cached credentials"
+        echo "ok: $(basename "$trace" .trace) signed on with the credentials winbindd keeps"
+    done
 fi
 echo "PASS: HTTP Negotiate in the domain ($case_name)"

@@ -23,12 +23,29 @@ lets libwbclient reach the test DC's winbindd.
                                 that must be changed: each its own major,
                                 minor and text, which names the user and not
                                 the password
-  ntlm_winbind.py unavailable   winbindd stopped: "winbindd cannot be reached"
+  ntlm_winbind.py unavailable   winbindd stopped: "winbindd cannot be reached",
+                                for a logon and for single sign-on
   ntlm_winbind.py no-privilege  run as a user outside winbindd's privileged
-                                group: "may not use its privileged pipe"
+                                group: "may not use its privileged pipe";
+                                single sign-on needs no privilege: bob's
+                                credentials, cached by this user, log on,
+                                alice's, cached by root, are refused
   ntlm_winbind.py negotiate     Negotiate without a Kerberos ticket: the
                                 acceptor (HTTP/localhost keytab) falls back to
                                 NTLM, which the DC validates
+  ntlm_winbind.py sso           single sign-on: alice's password is in
+                                winbindd's memory only (ntlm_winbind.sh ran
+                                wbinfo --ccache-save), no user file, no
+                                ticket. Our NTLM and Negotiate initiators with
+                                GSS_C_NO_CREDENTIAL log on as alice, with a
+                                MIC and protection from winbindd's session
+                                key; Samba's ntlm_auth --use-cached-creds
+                                does the same against our acceptor. Refused:
+                                bob, whose credentials winbindd lacks
+                                (GSS_S_NO_CRED); channel bindings, which
+                                winbindd cannot sign (GSS_S_BAD_BINDINGS);
+                                winbind_credentials = no; a CHALLENGE without
+                                SIGN, or with an altered AV pair
 """
 import base64
 import faulthandler
@@ -47,6 +64,10 @@ SPNEGO_OID = "1.3.6.1.5.5.2"
 GSS_S_DEFECTIVE_CREDENTIAL = 10 << 16
 GSS_S_CREDENTIALS_EXPIRED = 11 << 16
 GSS_S_FAILURE = 13 << 16
+GSS_S_BAD_BINDINGS = 4 << 16
+GSS_S_NO_CRED = 7 << 16
+GSS_S_DEFECTIVE_TOKEN = 9 << 16
+NTLMSSP_SIGN = 0x10
 DOMAIN_USERS_RID = 513
 # MS-NLMP 2.2.2.1 AV pair ids.
 AV_NB_COMPUTER, AV_NB_DOMAIN, AV_DNS_COMPUTER, AV_DNS_DOMAIN, AV_DNS_TREE = 1, 2, 3, 4, 5
@@ -278,6 +299,9 @@ def case_errors():
 
 def case_unavailable():
     expect_refusal(ALICE, ALICE_PASSWORD, GSS_S_FAILURE, ["winbindd cannot be reached"])
+    os.environ.pop("NTLMUSER", None)
+    os.environ["USER"] = ALICE
+    expect_no_sso("single sign-on", GSS_S_NO_CRED, ["no password and no user database", "winbindd cannot be reached"])
     print("PASS: winbindd stopped")
 
 
@@ -286,6 +310,32 @@ def case_no_privilege():
         fail("run this case as a user outside winbindd's privileged group")
     expect_refusal(ALICE, ALICE_PASSWORD, GSS_S_FAILURE, ["may not use its privileged pipe"])
     print("PASS: no right to the privileged pipe")
+    # winbindd's cached credentials need no privilege, and answer only the
+    # uid that stored them: alice's (root's) are refused, bob's (this
+    # user's, ntlm_winbind.sh stored them) sign on. The acceptor checks
+    # bob with his password in a user file, apart from winbindd.
+    os.environ.pop("NTLMUSER", None)
+    os.environ["USER"] = ALICE
+    expect_no_sso("alice, cached for root", GSS_S_NO_CRED, ["winbindd holds no credentials", DOMAIN + "\\" + ALICE])
+    workdir = tempfile.mkdtemp(prefix="gssneg-sso.")
+    try:
+        users = os.path.join(workdir, "users")
+        with open(users, "w") as f:
+            f.write("%s:%s:%s\n" % (DOMAIN, BOB, BOB_PASSWORD))
+        os.environ["USER"] = BOB
+        initiator = gssapi.SecurityContext(name=TARGET, mech=NTLM, flags=FLAGS, usage="initiate")
+        negotiate = initiator.step()
+        os.environ["NTLM_USER_FILE"] = users
+        os.environ["GSS_NEGOTIATE_NTLM_BACKENDS"] = "file"
+        acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+        authenticate = initiator.step(acceptor.step(negotiate))
+        if acceptor.step(authenticate) or not acceptor.complete or not initiator.complete:
+            fail("bob's single sign-on did not complete")
+        check("source name", DOMAIN + "\\" + BOB, str(acceptor.initiator_name))
+        expect_protection(initiator, acceptor)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("PASS: winbindd's cached credentials answer the uid that stored them, without privilege")
 
 
 def case_negotiate():
@@ -323,8 +373,156 @@ def case_negotiate():
     print("PASS: Negotiate falls back to NTLM, validated by the DC")
 
 
+def sso_handshake(mech):
+    initiator = gssapi.SecurityContext(name=TARGET, mech=mech, flags=FLAGS, usage="initiate")
+    acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+    token, legs = initiator.step(), 1
+    while token:
+        reply = acceptor.step(token)
+        if not reply:
+            break
+        legs += 1
+        token = initiator.step(reply)
+        if token:
+            legs += 1
+    if not initiator.complete or not acceptor.complete:
+        fail("the single sign-on handshake did not complete")
+    return initiator, acceptor, legs
+
+
+def expect_no_sso(what, major, texts, absent=(), bindings=None):
+    try:
+        gssapi.SecurityContext(name=TARGET, mech=NTLM, flags=FLAGS, usage="initiate",
+                               channel_bindings=bindings).step()
+    except gssapi.exceptions.GSSError as e:
+        message = e.gen_message()
+        print("%s: major 0x%08x: %s" % (what, e.maj_code, message))
+        check(what + ": major", major, e.maj_code & 0xFFFF0000)
+        for text in texts:
+            if text not in message:
+                fail("%s: %r is not in %r" % (what, text, message))
+        for text in absent:
+            if text in message:
+                fail("%s: %r is in %r" % (what, text, message))
+        return
+    fail(what + ": the initiator made a NEGOTIATE")
+
+
+def sso_challenge():
+    initiator = gssapi.SecurityContext(name=TARGET, mech=NTLM, flags=FLAGS, usage="initiate")
+    acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+    return initiator, acceptor, bytearray(acceptor.step(initiator.step()))
+
+
+def av_value_offset(challenge, wanted):
+    """Where the value of the CHALLENGE's AV pair WANTED starts."""
+    length, _, offset = struct.unpack_from("<HHI", challenge, 40)
+    pos = offset
+    while pos + 4 <= offset + length:
+        av_id, av_len = struct.unpack_from("<HH", challenge, pos)
+        if av_id == wanted:
+            return pos + 4
+        if av_id == 0:
+            break
+        pos += 4 + av_len
+    fail("the CHALLENGE has no AV pair %d" % wanted)
+
+
+def expect_step_refused(what, context, token, major, texts):
+    try:
+        context.step(token)
+    except gssapi.exceptions.GSSError as e:
+        message = e.gen_message()
+        print("%s: major 0x%08x: %s" % (what, e.maj_code, message))
+        check(what + ": major", major, e.maj_code & 0xFFFF0000)
+        for text in texts:
+            if text not in message:
+                fail("%s: %r is not in %r" % (what, text, message))
+        return
+    fail(what + ": the step was not refused")
+
+
+def case_sso():
+    trace_file = env("GSS_NEGOTIATE_TRACE")
+    workdir = tempfile.mkdtemp(prefix="gssneg-sso.")
+    try:
+        os.environ["KRB5CCNAME"] = "FILE:" + os.path.join(workdir, "no-ccache")
+        os.environ.pop("NTLMUSER", None)
+        os.environ["USER"] = ALICE
+        for mech, mech_name, want_legs in ((NTLM, "NTLM", 3), (SPNEGO, "Negotiate", 4)):
+            initiator, acceptor, legs = sso_handshake(mech)
+            check(mech_name + " legs", want_legs, legs)
+            check(mech_name + " initiator name", DOMAIN + "\\" + ALICE, str(initiator.initiator_name))
+            check(mech_name + " mechanism", NTLM_OID, acceptor.mech.dotted_form)
+            expect_domain_identity(acceptor, ALICE, ALICE_SID)
+            expect_protection(initiator, acceptor)
+        with open(trace_file) as f:
+            trace = f.read()
+        for wanted in ("from winbindd's cached credentials of %s\\%s, NTLMv2, MIC" % (DOMAIN, ALICE),
+                       "acceptor: authenticated %s\\%s with NTLMv2, MIC verified" % (DOMAIN, ALICE)):
+            if wanted not in trace:
+                fail("the trace does not say: " + wanted)
+        print("ok: winbindd made NTLMv2 AUTHENTICATEs with a MIC that our acceptor verified")
+
+        # Samba's own client from the same cache: the reference.
+        ntlm_auth = shutil.which("ntlm_auth")
+        smb_conf = os.path.join(workdir, "smb.conf")
+        open(smb_conf, "w").close()
+        helper = Helper([ntlm_auth, "--configfile=" + smb_conf, "--helper-protocol=ntlmssp-client-1",
+                         "--use-cached-creds", "--username=" + ALICE, "--domain=" + DOMAIN], workdir)
+        try:
+            acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+            answer = helper.ask("YR")
+            if not answer.startswith("YR "):
+                fail("ntlm_auth --use-cached-creds gave no NEGOTIATE: " + answer)
+            challenge = acceptor.step(base64.b64decode(answer[3:]))
+            answer = helper.ask("TT " + base64.b64encode(challenge).decode())
+            if answer[:3] not in ("KK ", "AF "):
+                helper.dump_stderr()
+                fail("ntlm_auth --use-cached-creds gave no AUTHENTICATE: " + answer)
+            if acceptor.step(base64.b64decode(answer[3:])) or not acceptor.complete:
+                fail("our acceptor did not complete on ntlm_auth's AUTHENTICATE")
+            expect_domain_identity(acceptor, ALICE, ALICE_SID)
+        finally:
+            helper.stop()
+        print("ok: ntlm_auth --use-cached-creds logs on from the same cache")
+
+        # A man in the middle that rewrites the CHALLENGE: clearing SIGN is
+        # refused before winbindd is asked; an altered AV pair travels in
+        # winbindd's AUTHENTICATE, which our acceptor refuses.
+        initiator, acceptor, challenge = sso_challenge()
+        struct.pack_into("<I", challenge, 20, struct.unpack_from("<I", challenge, 20)[0] & ~NTLMSSP_SIGN)
+        expect_step_refused("SIGN cleared", initiator, bytes(challenge), GSS_S_FAILURE,
+                            ["drops a protection", "the CHALLENGE clears SIGN (integrity)"])
+        initiator, acceptor, challenge = sso_challenge()
+        value_at = av_value_offset(challenge, AV_NB_COMPUTER)
+        challenge[value_at] ^= 0x01
+        authenticate = initiator.step(bytes(challenge))
+        expect_step_refused("NbComputerName altered", acceptor, authenticate, GSS_S_DEFECTIVE_TOKEN,
+                            ["with another value", "MsvAvNbComputerName"])
+
+        cb = gssapi.raw.ChannelBindings(application_data=b"tls-server-end-point:" + bytes(32))
+        expect_no_sso("channel bindings", GSS_S_BAD_BINDINGS,
+                      ["winbindd's cached credentials cannot sign", DOMAIN + "\\" + ALICE], bindings=cb)
+        os.environ["USER"] = BOB
+        expect_no_sso("bob, not cached", GSS_S_NO_CRED,
+                      ["no password and no user database", "winbindd holds no credentials",
+                       DOMAIN + "\\" + BOB])
+        os.environ["USER"] = ALICE
+        config = os.path.join(workdir, "gss-negotiate.conf")
+        with open(config, "w") as f:
+            f.write("winbind_credentials = no\n")
+        os.environ["GSS_NEGOTIATE_CONFIG"] = config
+        expect_no_sso("winbind_credentials = no", GSS_S_NO_CRED, ["no password and no user database"],
+                      absent=["winbindd"])
+        del os.environ["GSS_NEGOTIATE_CONFIG"]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("PASS: single sign-on with winbindd's cached credentials")
+
+
 CASES = {"ours": case_ours, "ntlmv1": case_ntlmv1, "ntlm-auth": case_ntlm_auth, "errors": case_errors,
-         "unavailable": case_unavailable, "no-privilege": case_no_privilege, "negotiate": case_negotiate}
+         "unavailable": case_unavailable, "no-privilege": case_no_privilege, "negotiate": case_negotiate, "sso": case_sso}
 if len(sys.argv) != 2 or sys.argv[1] not in CASES:
     fail("usage: ntlm_winbind.py " + "|".join(CASES))
 CASES[sys.argv[1]]()

@@ -4,12 +4,15 @@
 #
 #   ours, ntlm-auth, errors, negotiate, ntlmv1   ntlm_winbind.py's cases
 #                 (see there); ntlmv1 with LM_COMPAT_LEVEL=1
+#   sso           ntlm_winbind.py's case, after wbinfo --ccache-save has
+#                 put alice's password in winbindd's memory
 #   threads       gssneg-bench: 8 threads, each with its own contexts, run
 #                 full NTLM handshakes through winbindd at once; every one
 #                 must complete
 #   no-privilege  ntlm_winbind.py as nobody, with copies of the module and
 #                 scripts it can read: winbindd answers on its public pipe
-#                 but not on the privileged one
+#                 but not on the privileged one; bob's password, which
+#                 nobody stores in winbindd, signs nobody on
 #   unavailable   after dc_stop: winbindd cannot be reached
 #
 # Environment (from meson): GSSNEG_BUILD_MECH, GSSNEG_BENCH.
@@ -35,6 +38,12 @@ done
 echo "== ntlmv1"
 LM_COMPAT_LEVEL=1 GSS_NEGOTIATE_TRACE=$TEST_DIR/ntlmv1.trace dc_winbind "$GSSNEG_PYTHON" "$AD_TEST_HERE/ntlm_winbind.py" ntlmv1 ||
     fail "case ntlmv1"
+
+echo "== sso"
+dc_winbind wbinfo --ccache-save="$GSSNEG_AD_DOMAIN\\$GSSNEG_AD_ALICE%$GSSNEG_AD_ALICE_PASSWORD" ||
+    fail "wbinfo --ccache-save could not store alice's password in winbindd"
+GSS_NEGOTIATE_TRACE=$TEST_DIR/sso.trace dc_winbind "$GSSNEG_PYTHON" "$AD_TEST_HERE/ntlm_winbind.py" sso ||
+    fail "case sso"
 
 echo "== threads"
 threads=8
@@ -64,6 +73,9 @@ cp "$AD_TEST_HERE/../interop/ntlm_auth_common.py" "$nobody_dir/../interop/"
 chmod -R a+rX "$nobody_dir" "$TEST_DIR/interop"
 chmod a+x "$TEST_DIR" "$GSSNEG_AD_DIR"
 chmod a+r "$NSS_WRAPPER_PASSWD" "$NSS_WRAPPER_GROUP"
+dc_winbind setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    wbinfo --ccache-save="$GSSNEG_AD_DOMAIN\\$GSSNEG_AD_BOB%$GSSNEG_AD_BOB_PASSWORD" ||
+    fail "nobody could not store bob's password in winbindd"
 rc=0
 GSSNEG_BUILD_MECH=$nobody_dir/mech HOME=$nobody_dir dc_winbind setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$GSSNEG_PYTHON" "$nobody_dir/ntlm_winbind.py" no-privilege || rc=$?

@@ -263,6 +263,16 @@ TEST_CASE("the attack-hardening options: defaults and every form", "[config]") {
     CHECK(cfg.channel_bindings == CB::optional);
 }
 
+TEST_CASE("winbind_credentials: on by default, yes or no", "[config]") {
+    Config cfg;
+    CHECK(cfg.winbind_credentials);
+    cfg.apply_file_text("winbind_credentials = no\n");
+    CHECK_FALSE(cfg.winbind_credentials);
+    cfg.apply_file_text("Winbind_Credentials = YES\n");
+    CHECK(cfg.winbind_credentials);
+    check_bad_config("winbind_credentials = 1x\n", "winbind_credentials must be yes or no");
+}
+
 TEST_CASE("bad attack-hardening values name the line", "[config]") {
     check_bad_config("challenge_lifetime = 0\n", "challenge_lifetime");
     check_bad_config("challenge_lifetime = 5m\n", "line 1");

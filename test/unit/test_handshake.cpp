@@ -392,13 +392,22 @@ TEST_CASE("tokens at the wrong leg are refused", "[handshake]") {
 
 TEST_CASE("no credentials without a password or database entry", "[handshake]") {
     Config empty;
-    const Name who = Name::user("nobody");
-    try {
-        Credential::acquire(&who, CredUsage::initiate, {}, empty);
-        FAIL("acquired");
-    } catch (const GssError& e) {
-        CHECK(e.major() == GSS_S_NO_CRED);
-        CHECK(e.minor() == minor_value(Minor::no_credentials));
+    const Name who = Name::user("WORKGROUP\\nobody");
+    // The last resort, winbindd's cached credentials, says why it has
+    // none (no winbindd runs here); turned off, it is not asked.
+    for (const bool winbind : {true, false}) {
+        empty.winbind_credentials = winbind;
+        try {
+            Credential::acquire(&who, CredUsage::initiate, {}, empty);
+            FAIL("acquired");
+        } catch (const GssError& e) {
+            CHECK(e.major() == GSS_S_NO_CRED);
+            CHECK(e.minor() == minor_value(Minor::no_credentials));
+            const std::string text = e.what();
+            INFO(text);
+            CHECK(text.find("no password and no user database") != std::string::npos);
+            CHECK((text.find("; winbindd") != std::string::npos) == winbind);
+        }
     }
     try {
         Credential::acquire(nullptr, CredUsage::accept, {}, empty);
