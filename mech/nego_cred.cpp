@@ -362,16 +362,21 @@ GSSNEG_EXPORT OM_uint32 gssi_acquire_cred_impersonate_name(OM_uint32* minor_stat
 
 // gss_export_cred and gss_import_cred (gssproxy hands credentials between
 // processes this way). MIT's SPNEGO exports the credential of its
-// mechanisms; Negotiate exports its Kerberos element the same way, through
-// the mechglue (so the krb5 mechanism writes what it writes for a krb5
-// credential: its ccache and keytab names, or its password), in a token of
-// its own: a version byte (1), the usage, and the krb5 token. An NTLM
-// element has no exported form: a credential that holds one is not
-// exported (GSS_S_UNAVAILABLE, as MIT's SPNEGO answers over an NTLM module
-// without credential export).
+// mechanisms; Negotiate exports each element the way its mechanism does:
+// Kerberos through the mechglue (the krb5 mechanism writes its ccache and
+// keytab names, or its password), NTLM as our NTLM mechanism does (its NT
+// hash: the token is then as secret as the password). The token, version
+// 2, big-endian: a version byte (2), the usage, then the Kerberos token
+// and the NTLM token, each a 4-byte length (0: no such element) and its
+// bytes. Version 1 (the Kerberos token alone) still imports.
 namespace {
 
-constexpr uint8_t exported_cred_version = 1;
+constexpr uint8_t exported_cred_krb5_only = 1;
+constexpr uint8_t exported_cred_version = 2;
+
+void put_u32be(SecureBytes& out, size_t n) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(n >> shift));
+}
 
 }  // namespace
 
@@ -380,19 +385,24 @@ GSSNEG_EXPORT OM_uint32 gssi_export_cred(OM_uint32* minor_status, gss_cred_id_t 
         if (token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
         clear_buffer(token);
         const NegoCredHandle* cred = nego_cred_of(cred_handle);
-        if (cred->ntlm)
-            throw GssError(GSS_S_UNAVAILABLE, Minor::unsupported_option,
-                           "the credential holds NTLM credentials, which cannot be exported");
-        if (!cred->krb5) throw GssError(GSS_S_NO_CRED, Minor::spnego_no_usable_mech, "no Kerberos credential to export");
+        if (!cred->krb5 && !cred->ntlm)
+            throw GssError(GSS_S_NO_CRED, Minor::spnego_no_usable_mech, "the credential holds no mechanism's");
         krb5::MechBuffer krb5_token;
-        const OM_uint32 major = krb5::mechglue()->export_cred(minor_status, cred->krb5.get(), krb5_token.get());
-        if (GSS_ERROR(major)) return major;
-        ByteWriter w;
-        w.u8(exported_cred_version);
-        w.u8(static_cast<uint8_t>(cred->usage));
-        w.u32be(static_cast<uint32_t>(krb5_token.desc().length));
-        w.bytes({static_cast<const uint8_t*>(krb5_token.desc().value), krb5_token.desc().length});
-        set_buffer(token, ByteView(w.take()));
+        if (cred->krb5) {
+            const OM_uint32 major = krb5::mechglue()->export_cred(minor_status, cred->krb5.get(), krb5_token.get());
+            if (GSS_ERROR(major)) return major;
+        }
+        SecureBytes ntlm_token;
+        if (cred->ntlm) ntlm_token = cred->ntlm->cred->exported().serialize();
+        SecureBytes out;
+        out.push_back(exported_cred_version);
+        out.push_back(static_cast<uint8_t>(cred->usage));
+        put_u32be(out, krb5_token.desc().length);
+        const auto* krb5_bytes = static_cast<const uint8_t*>(krb5_token.desc().value);
+        out.insert(out.end(), krb5_bytes, krb5_bytes + krb5_token.desc().length);
+        put_u32be(out, ntlm_token.size());
+        out.insert(out.end(), ntlm_token.begin(), ntlm_token.end());
+        set_buffer(token, ByteView(out));
         return GSS_S_COMPLETE;
     });
 }
@@ -404,21 +414,35 @@ OM_uint32 import_cred(OM_uint32* minor_status, gss_buffer_t token, gss_cred_id_t
     *cred_handle = GSS_C_NO_CREDENTIAL;
     if (token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
     ByteReader r(view_of(token), Minor::bad_export_token);
-    if (r.u8() != exported_cred_version)
+    const uint8_t version = r.u8();
+    if (version != exported_cred_version && version != exported_cred_krb5_only)
         throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "exported credential: unknown version");
     const uint8_t usage = r.u8();
     if (usage != GSS_C_INITIATE && usage != GSS_C_ACCEPT && usage != GSS_C_BOTH)
         throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "exported credential: usage");
-    const ByteView inner = r.take(r.u32be());
+    const ByteView krb5_part = r.take(r.u32be());
+    const ByteView ntlm_part = version == exported_cred_version ? r.take(r.u32be()) : ByteView();
     r.assert_done();
-    const krb5::MechglueTable* t = krb5::mechglue();
-    if (t == nullptr) throw GssError(GSS_S_UNAVAILABLE, Minor::spnego_no_usable_mech, "the mechglue is not loaded");
+    if (krb5_part.empty() && ntlm_part.empty())
+        throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, "exported credential: no element");
+
     auto cred = std::make_unique<NegoCredHandle>();
     cred->usage = usage;
-    cred->ntlm_missing = "an imported credential holds Kerberos credentials only";
-    gss_buffer_desc inner_desc{inner.size(), const_cast<uint8_t*>(inner.data())};
-    const OM_uint32 major = t->import_cred(minor_status, &inner_desc, cred->krb5.out());
-    if (GSS_ERROR(major)) return major;
+    if (!krb5_part.empty()) {
+        const krb5::MechglueTable* t = krb5::mechglue();
+        if (t == nullptr) throw GssError(GSS_S_UNAVAILABLE, Minor::spnego_no_usable_mech, "the mechglue is not loaded");
+        gss_buffer_desc inner{krb5_part.size(), const_cast<uint8_t*>(krb5_part.data())};
+        const OM_uint32 major = t->import_cred(minor_status, &inner, cred->krb5.out());
+        if (GSS_ERROR(major)) return major;
+    } else {
+        cred->krb5_missing = "the imported credential holds NTLM credentials only";
+    }
+    if (!ntlm_part.empty()) {
+        const ntlm::ExportedCredential e = ntlm::ExportedCredential::parse(ntlm_part);
+        cred->ntlm = std::make_unique<CredHandle>(ntlm::Credential::restore(e, *current_config()));
+    } else {
+        cred->ntlm_missing = "the imported credential holds Kerberos credentials only";
+    }
     *cred_handle = reinterpret_cast<gss_cred_id_t>(cred.release());
     return GSS_S_COMPLETE;
 }

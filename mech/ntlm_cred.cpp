@@ -213,6 +213,44 @@ GSSNEG_EXPORT OM_uint32 gss_inquire_cred_by_mech(OM_uint32* minor_status, gss_cr
     });
 }
 
+// gss_export_cred / gss_import_cred (RFC 5588's companions in MIT krb5,
+// which gssproxy uses): the token is ntlm/context_export.h's
+// ExportedCredential, framed by the mechglue with the NTLM OID. It holds
+// the NT hash, so it is as secret as the password.
+GSSNEG_EXPORT OM_uint32 gss_export_cred(OM_uint32* minor_status, gss_cred_id_t cred_handle, gss_buffer_t token) {
+    return guard(minor_status, [&]() -> OM_uint32 {
+        if (token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_WRITE;
+        clear_buffer(token);
+        if (cred_handle == GSS_C_NO_CREDENTIAL) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, "no credential to export");
+        const SecureBytes bytes = cred_of(cred_handle)->cred->exported().serialize();
+        set_buffer(token, ByteView(bytes));
+        return GSS_S_COMPLETE;
+    });
+}
+
+namespace {
+
+OM_uint32 import_cred(gss_buffer_t token, gss_cred_id_t* cred_handle) {
+    if (cred_handle == nullptr) return GSS_S_CALL_INACCESSIBLE_WRITE;
+    *cred_handle = GSS_C_NO_CREDENTIAL;
+    if (token == GSS_C_NO_BUFFER) return GSS_S_CALL_INACCESSIBLE_READ;
+    const ntlm::ExportedCredential e = ntlm::ExportedCredential::parse(view_of(token));
+    auto handle = std::make_unique<CredHandle>(ntlm::Credential::restore(e, *current_config()));
+    *cred_handle = reinterpret_cast<gss_cred_id_t>(handle.release());
+    return GSS_S_COMPLETE;
+}
+
+}  // namespace
+
+GSSNEG_EXPORT OM_uint32 gss_import_cred(OM_uint32* minor_status, gss_buffer_t token, gss_cred_id_t* cred_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 { return import_cred(token, cred_handle); });
+}
+
+GSSNEG_EXPORT OM_uint32 gssspi_import_cred_by_mech(OM_uint32* minor_status, gss_OID, gss_buffer_t token,
+                                                   gss_cred_id_t* cred_handle) {
+    return guard(minor_status, [&]() -> OM_uint32 { return import_cred(token, cred_handle); });
+}
+
 // The mechglue resolves this symbol without a loop check: it must exist.
 // The one option NTLM credentials take is GSS_KRB5_CRED_NO_CI_FLAGS_X; any
 // other is UNAVAILABLE, which the mechglue passes over for a credential of

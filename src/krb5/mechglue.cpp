@@ -104,13 +104,17 @@ const MechglueTable* mechglue() {
 }
 
 std::string describe_status(OM_uint32 major, OM_uint32 minor) {
-    std::array<char, 48> codes{};
-    std::snprintf(codes.data(), codes.size(), " (major 0x%x, minor %u)", major, minor);
     const MechglueTable* t = mechglue();
-    if (t == nullptr) return std::string("no mechglue") + codes.data();
-    std::string text = minor != 0 ? status_text(*t, minor, GSS_C_MECH_CODE) : std::string();
-    if (text.empty()) text = status_text(*t, major, GSS_C_GSS_CODE);
-    return text + codes.data();
+    std::string text;
+    if (t != nullptr) {
+        text = minor != 0 ? status_text(*t, minor, GSS_C_MECH_CODE) : std::string();
+        if (text.empty()) text = status_text(*t, major, GSS_C_GSS_CODE);
+    }
+    if (!text.empty()) return text;
+    // Codes only when the mechglue has no words for them.
+    std::array<char, 64> codes{};
+    std::snprintf(codes.data(), codes.size(), "major status 0x%x, minor status %u", major, minor);
+    return codes.data();
 }
 
 gss_OID krb5_oid() { return &g_krb5_oid; }

@@ -73,8 +73,9 @@ struct MechglueTable final {
 // function.
 const MechglueTable* mechglue();
 
-// Text of a status from the mechglue (major and minor), for traces and
-// error details: "Server not found in Kerberos database (major 0xd0000)".
+// Text of a status from the mechglue (the minor's, else the major's), for
+// traces and error details: "Server not found in Kerberos database"; the
+// codes in hex and decimal only when the mechglue has no text for them.
 std::string describe_status(OM_uint32 major, OM_uint32 minor);
 
 // The krb5 mechanism's OID, 1.2.840.113554.1.2.2, as a mutable gss_OID for

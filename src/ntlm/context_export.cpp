@@ -11,6 +11,7 @@ namespace gssneg::ntlm {
 namespace {
 
 constexpr std::array<uint8_t, 4> magic = {'G', 'N', 'X', 'C'};
+constexpr std::array<uint8_t, 4> cred_magic = {'G', 'N', 'C', 'R'};
 // 1.3.6.1.4.1.311.2.2.10
 constexpr std::array<uint8_t, 10> ntlm_oid = {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a};
 constexpr uint8_t role_initiator = 1;
@@ -45,8 +46,8 @@ uint64_t read_be(ByteReader& r, size_t n) {
     return v;
 }
 
-[[noreturn]] void malformed(const char* what) {
-    throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, std::string("exported context: ") + what);
+[[noreturn]] void malformed(const char* what, const char* token = "exported context") {
+    throw GssError(GSS_S_DEFECTIVE_TOKEN, Minor::bad_export_token, std::string(token) + ": " + what);
 }
 
 void write_name(SecretWriter& w, const std::optional<Name>& name) {
@@ -68,7 +69,8 @@ std::string read_text(ByteReader& r) {
     return std::string(b.begin(), b.end());
 }
 
-std::optional<Name> read_name(ByteReader& r) {
+std::optional<Name> read_name(ByteReader& r, const char* token = "exported context") {
+    const auto malformed = [token](const char* what) { ::gssneg::ntlm::malformed(what, token); };
     const uint8_t present = r.u8();
     if (present == 0) return std::nullopt;
     if (present != 1) malformed("name presence byte");
@@ -93,6 +95,7 @@ std::optional<Name> read_name(ByteReader& r) {
         return Name::anonymous();
     }
     malformed("name kind");
+    return std::nullopt;
 }
 
 }  // namespace
@@ -154,6 +157,64 @@ ExportedContext ExportedContext::parse(ByteView token) {
     c.initiator_name = read_name(r);
     c.target_name = read_name(r);
     if (!r.empty()) malformed("trailing data");
+    return c;
+}
+
+SecureBytes ExportedCredential::serialize() const {
+    SecretWriter w;
+    w.bytes(cred_magic);
+    w.u16(current_version);
+    w.u8(usage);
+    w.u8(static_cast<uint8_t>(secret));
+    if (secret == Secret::nt_hash) {
+        w.bytes(ByteView(nt_hash));
+        w.u8(lm_hash ? 1 : 0);
+        if (lm_hash) w.bytes(ByteView(*lm_hash));
+    }
+    write_name(w, name);
+    w.text(workstation);
+    w.text(user_file);
+    return w.take();
+}
+
+ExportedCredential ExportedCredential::parse(ByteView token) {
+    try {
+        return parse_fields(token);
+    } catch (const DecodeError&) {
+        // A read past the end (ByteReader).
+        malformed("truncated", "exported credential");
+    }
+}
+
+ExportedCredential ExportedCredential::parse_fields(ByteView token) {
+    constexpr const char* what = "exported credential";
+    ByteReader r(token, Minor::bad_export_token);
+    ExportedCredential c;
+    if (!std::equal(cred_magic.begin(), cred_magic.end(), r.take(cred_magic.size()).begin()))
+        malformed("magic", what);
+    if (read_be(r, 2) != current_version) malformed("version", what);
+    c.usage = r.u8();
+    if (c.usage < 1 || c.usage > 3) malformed("usage", what);
+    const uint8_t secret = r.u8();
+    if (secret > static_cast<uint8_t>(Secret::winbind_cached)) malformed("secret kind", what);
+    c.secret = static_cast<Secret>(secret);
+    if (c.secret == Secret::nt_hash) {
+        c.nt_hash = Key16(r.take(16).first<16>());
+        const uint8_t lm = r.u8();
+        if (lm > 1) malformed("LM hash byte", what);
+        if (lm == 1) c.lm_hash = Key16(r.take(16).first<16>());
+    }
+    c.name = read_name(r, what);
+    c.workstation = read_text(r);
+    c.user_file = read_text(r);
+    if (!r.empty()) malformed("trailing data", what);
+    // What the credential can do must match what it holds.
+    const bool initiates = c.usage != 2;
+    const bool anonymous = c.name && c.name->kind() == NameKind::anonymous;
+    if (initiates && !anonymous && c.secret == Secret::none) malformed("an initiator without a secret", what);
+    if (initiates && !anonymous && (!c.name || c.name->kind() != NameKind::user))
+        malformed("an initiator without a user name", what);
+    if ((!initiates || anonymous) && c.secret != Secret::none) malformed("a secret it cannot use", what);
     return c;
 }
 

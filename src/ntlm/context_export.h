@@ -60,6 +60,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace gssneg::ntlm {
 
@@ -86,6 +87,53 @@ struct ExportedContext {
     SecureBytes serialize() const;
     // Throws GssError(GSS_S_DEFECTIVE_TOKEN, bad_export_token).
     static ExportedContext parse(ByteView token);
+};
+
+// The interprocess token of an NTLM credential (gss_export_cred /
+// gss_import_cred, which gssproxy uses to hand credentials to a client).
+// It holds the NT hash (and the LM hash when kept): a secret, built and
+// copied in wiping buffers like the context token, with no integrity
+// protection, for processes of one trust domain.
+//
+// Format, version 1, big-endian:
+//
+//   offset size  field
+//   0      4     magic "GNCR" (47 4e 43 52)
+//   4      2     version, 1
+//   6      1     usage: 1 initiate, 2 accept, 3 both
+//   7      1     secret: 0 none (acceptor only, or anonymous), 1 the NT
+//                hash, 2 winbindd's cached credentials (no secret: the
+//                importing process asks winbindd, which answers its uid)
+//   8      16    the NT hash (secret 1 only)
+//   ..     1     LM hash present (0/1), then its 16 bytes (secret 1 only)
+//   ..     ...   the name, as in the context token (present byte, kind,
+//                four strings)
+//   ..     2+n   workstation (UTF-8)
+//   ..     2+n   the user file of the acceptor's logon backends, empty for
+//                the importer's configuration (usage accept or both)
+//   end          nothing may follow
+//
+// The acceptor's logon backends are the importing process's configuration
+// (ntlm_backends), with the exported user file. Import refuses any other
+// layout with GSS_S_DEFECTIVE_TOKEN and Minor::bad_export_token.
+struct ExportedCredential {
+    static constexpr uint16_t current_version = 1;
+    enum class Secret : uint8_t { none = 0, nt_hash = 1, winbind_cached = 2 };
+
+    uint8_t usage = 1;  // 1 initiate, 2 accept, 3 both
+    Secret secret = Secret::none;
+    Key16 nt_hash;
+    std::optional<Key16> lm_hash;
+    std::optional<Name> name;
+    std::string workstation;
+    std::string user_file;
+
+    SecureBytes serialize() const;
+    // Throws GssError(GSS_S_DEFECTIVE_TOKEN, bad_export_token).
+    static ExportedCredential parse(ByteView token);
+
+private:
+    static ExportedCredential parse_fields(ByteView token);
 };
 
 }  // namespace gssneg::ntlm

@@ -17,8 +17,7 @@ std::optional<std::string> default_user_name() {
     return std::nullopt;
 }
 
-std::shared_ptr<UserDatabase> open_user_db(const CredStoreOptions& store, const Config& config) {
-    const std::string& path = store.user_file ? *store.user_file : config.user_file;
+std::shared_ptr<UserDatabase> open_user_db(const std::string& path) {
     if (path.empty()) return nullptr;
     return UserDatabase::shared(path);
 }
@@ -30,7 +29,8 @@ std::shared_ptr<const Credential> Credential::acquire(const Name* desired, CredU
     std::shared_ptr<Credential> cred(new Credential());
     cred->m_usage = usage;
     cred->m_workstation = store.workstation ? *store.workstation : config.workstation;
-    const auto user_db = open_user_db(store, config);
+    cred->m_user_file = store.user_file ? *store.user_file : config.user_file;
+    const auto user_db = open_user_db(cred->m_user_file);
 
     if (usage != CredUsage::initiate) {
         cred->m_logon = LogonChain::from_config(user_db, config);
@@ -97,6 +97,46 @@ std::shared_ptr<const Credential> Credential::acquire(const Name* desired, CredU
     if (missing) throw GssError(GSS_S_NO_CRED, Minor::no_credentials, no_secret + "; " + *missing);
     cred->m_name = Name::from_parts(domain, who->user_name());
     cred->m_winbind_cached = true;
+    return cred;
+}
+
+ExportedCredential Credential::exported() const {
+    ExportedCredential e;
+    e.usage = m_usage == CredUsage::initiate ? 1 : m_usage == CredUsage::accept ? 2 : 3;
+    e.name = m_name;
+    e.workstation = m_workstation;
+    if (can_accept()) e.user_file = m_user_file;
+    if (can_initiate() && !anonymous()) {
+        if (m_winbind_cached) {
+            e.secret = ExportedCredential::Secret::winbind_cached;
+        } else {
+            e.secret = ExportedCredential::Secret::nt_hash;
+            e.nt_hash = m_nt_hash;
+            e.lm_hash = m_lm_hash;
+        }
+    }
+    return e;
+}
+
+std::shared_ptr<const Credential> Credential::restore(const ExportedCredential& e, const Config& config) {
+    std::shared_ptr<Credential> cred(new Credential());
+    cred->m_usage = e.usage == 1 ? CredUsage::initiate : e.usage == 2 ? CredUsage::accept : CredUsage::both;
+    cred->m_name = e.name;
+    cred->m_workstation = e.workstation;
+    cred->m_user_file = e.user_file.empty() ? config.user_file : e.user_file;
+    if (cred->can_accept()) cred->m_logon = LogonChain::from_config(open_user_db(cred->m_user_file), config);
+    if (e.secret == ExportedCredential::Secret::nt_hash) {
+        cred->m_nt_hash = e.nt_hash;
+        if (config.lm_compat_level <= 1) cred->m_lm_hash = e.lm_hash;
+    }
+    cred->m_winbind_cached = e.secret == ExportedCredential::Secret::winbind_cached;
+    if (cred->m_winbind_cached) {
+        // winbindd answers the uid that stored them: this process's may
+        // differ from the exporter's.
+        const Name& user = *e.name;
+        if (const auto missing = winbind_cached_credentials_missing(user.domain(), user.user_name()))
+            throw GssError(GSS_S_NO_CRED, Minor::no_credentials, "the imported credential: " + *missing);
+    }
     return cred;
 }
 

@@ -2,6 +2,7 @@
 // acceptor with its logon backends (the user database, the domain), or both.
 #pragma once
 
+#include "ntlm/context_export.h"
 #include "ntlm/logon.h"
 #include "ntlm/name.h"
 #include "ntlm/user_database.h"
@@ -62,6 +63,12 @@ public:
     // Where the acceptor checks logons (valid when can_accept()).
     const LogonChain& logon() const noexcept { return *m_logon; }
 
+    // gss_export_cred / gss_import_cred: the credential as a token holds
+    // it, and a credential made again from one. An acceptor's logon
+    // backends are those of config, with the exported user file.
+    ExportedCredential exported() const;
+    static std::shared_ptr<const Credential> restore(const ExportedCredential& e, const Config& config);
+
 private:
     Credential() = default;
 
@@ -71,6 +78,7 @@ private:
     std::optional<Key16> m_lm_hash;
     std::string m_workstation;
     bool m_winbind_cached = false;
+    std::string m_user_file;  // the user database's path, empty for none
     std::shared_ptr<const LogonChain> m_logon;
 };
 

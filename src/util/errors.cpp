@@ -99,7 +99,7 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::sealing_not_negotiated: return "Confidentiality was not negotiated for this context";
     case Minor::signing_not_negotiated: return "Integrity was not negotiated for this context";
     case Minor::bad_iov: return "IOV buffer layout is invalid";
-    case Minor::bad_export_token: return "Exported context token is malformed or from another mechanism";
+    case Minor::bad_export_token: return "Exported context or credential token is malformed or from another mechanism";
     case Minor::export_stream_too_long: return "Context has protected too much data to be exported";
     case Minor::spnego_rejected: return "The peer rejected the Negotiate exchange";
     case Minor::spnego_no_common_mech: return "No mechanism offered by the initiator is acceptable here";

@@ -16,6 +16,8 @@ PASSWORD = "Passw0rd-for-alice"
 NTLM_OID = "1.3.6.1.4.1.311.2.2.10"
 SESSION_KEY_OID = "1.2.840.113554.1.2.2.5.5"  # GSS_C_INQ_SSPI_SESSION_KEY
 GSS_S_DEFECTIVE_CREDENTIAL = 10 << 16
+GSS_S_NO_CRED = 7 << 16
+GSS_S_DEFECTIVE_TOKEN = 9 << 16
 GSS_S_FAILURE = 13 << 16
 
 
@@ -38,13 +40,13 @@ def module_is_reference(mech_file):
     return False
 
 
-def handshake(gssapi, initiator_creds):
+def handshake(gssapi, initiator_creds, acceptor_creds=None):
     """Relays tokens between a fresh initiator and acceptor; returns both
     contexts and the NTLM message types seen, in order."""
     ntlm = gssapi.OID.from_int_seq(NTLM_OID)
     target = gssapi.Name("host@localhost", gssapi.NameType.hostbased_service)
     initiator = gssapi.SecurityContext(name=target, creds=initiator_creds, mech=ntlm, usage="initiate")
-    acceptor = gssapi.SecurityContext(creds=None, usage="accept")
+    acceptor = gssapi.SecurityContext(creds=acceptor_creds, usage="accept")
     legs = []
     token = initiator.step()
     while True:
@@ -199,6 +201,48 @@ def main():
                 if (e.maj_code & 0xFFFF0000) != GSS_S_FAILURE:
                     fail("acceptor: major 0x%08x, expected GSS_S_FAILURE" % e.maj_code)
             del os.environ["GSS_NEGOTIATE_CONFIG"]
+
+            print("6. Negotiate without a ticket or a password: each mechanism's reason, as text")
+            os.environ["KRB5CCNAME"] = "FILE:" + os.path.join(workdir, "no-ccache")
+            os.environ["NTLM_USER_FILE"] = os.path.join(workdir, "no-users")
+            spnego = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
+            try:
+                gssapi.SecurityContext(name=target, mech=spnego, usage="initiate").step()
+                fail("Negotiate made a token without credentials")
+            except gssapi.exceptions.GSSError as e:
+                minor = "; ".join(e.get_all_statuses(e.min_code, False))
+                print("  %s" % minor)
+                if (e.maj_code & 0xFFFF0000) != GSS_S_NO_CRED:
+                    fail("major 0x%08x, expected GSS_S_NO_CRED" % e.maj_code)
+                for part in ("Negotiate has no mechanism with usable credentials: Kerberos: ",
+                             os.path.join(workdir, "no-ccache"), "; NTLM: ", os.path.join(workdir, "no-users")):
+                    if part not in minor:
+                        fail("%r is not in the status text" % part)
+                if "(major 0x" in minor:
+                    fail("the status text carries raw status codes: %r" % minor)
+            os.environ["NTLM_USER_FILE"] = user_file
+
+            print("7. gss_export_cred / gss_import_cred of NTLM credentials")
+            init_token = gssapi.raw.export_cred(gssapi.Credentials(name=name, usage="initiate", mechs=[ntlm]))
+            accept_token = gssapi.raw.export_cred(gssapi.Credentials(usage="accept", mechs=[ntlm]))
+            if PASSWORD.encode() in init_token:
+                fail("the exported credential holds the password in clear")
+            initiator, acceptor, legs = handshake(gssapi, gssapi.Credentials(gssapi.raw.import_cred(init_token)),
+                                                  gssapi.Credentials(gssapi.raw.import_cred(accept_token)))
+            if legs != [1, 2, 3] or not (initiator.complete and acceptor.complete):
+                fail("the imported credentials did not complete a handshake")
+            if str(acceptor.initiator_name) != principal:
+                fail("source name %r after import, expected %r" % (str(acceptor.initiator_name), principal))
+            if session_key(gssapi, initiator) != session_key(gssapi, acceptor):
+                fail("session keys differ (imported credentials)")
+            try:
+                gssapi.raw.import_cred(init_token[:-1])
+                fail("a credential token cut short imported")
+            except gssapi.exceptions.GSSError as e:
+                if (e.maj_code & 0xFFFF0000) != GSS_S_DEFECTIVE_TOKEN:
+                    fail("a token cut short: major 0x%08x, expected GSS_S_DEFECTIVE_TOKEN" % e.maj_code)
+            print("  %d- and %d-byte tokens; the imported credentials authenticate %s" %
+                  (len(init_token), len(accept_token), principal))
         print("PASS")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

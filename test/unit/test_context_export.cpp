@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "util/bytes.h"
+#include "util/ct.h"
 #include "util/errors.h"
 
 #include <catch2/catch.hpp>
@@ -373,6 +374,82 @@ TEST_CASE("malformed exported contexts are refused with bad_export_token", "[exp
         } catch (const GssError& err) {
             CHECK(err.major() == GSS_S_DEFECTIVE_TOKEN);
             CHECK(err.minor() == minor_value(Minor::bad_export_token));
+        }
+    }
+}
+
+TEST_CASE("an exported credential round-trips, and malformed ones are refused", "[export][cred]") {
+    ExportedCredential e;
+    e.usage = 3;
+    e.secret = ExportedCredential::Secret::nt_hash;
+    e.nt_hash = random_key();
+    e.lm_hash = random_key();
+    e.name = Name::user("DOM\\bob");
+    e.workstation = "WS1";
+    e.user_file = "/etc/gss-negotiate/users";
+    const SecureBytes good_s = e.serialize();
+    const Bytes good(good_s.begin(), good_s.end());
+    const ExportedCredential back = ExportedCredential::parse(good);
+    CHECK(back.usage == 3);
+    CHECK(back.secret == ExportedCredential::Secret::nt_hash);
+    CHECK(ct_equal(back.nt_hash, e.nt_hash));
+    REQUIRE(back.lm_hash);
+    CHECK(ct_equal(*back.lm_hash, *e.lm_hash));
+    REQUIRE(back.name);
+    CHECK(back.name->display() == "DOM\\bob");
+    CHECK(back.workstation == "WS1");
+    CHECK(back.user_file == "/etc/gss-negotiate/users");
+
+    ExportedCredential acceptor;
+    acceptor.usage = 2;
+    acceptor.name = Name::hostbased("HTTP@web");
+    const SecureBytes acceptor_s = acceptor.serialize();
+    CHECK(ExportedCredential::parse(Bytes(acceptor_s.begin(), acceptor_s.end())).secret ==
+          ExportedCredential::Secret::none);
+
+    auto patched = [&](size_t at, uint8_t v) {
+        Bytes b = good;
+        b.at(at) = v;
+        return b;
+    };
+    ExportedCredential no_secret = e;
+    no_secret.secret = ExportedCredential::Secret::none;
+    ExportedCredential secret_acceptor = acceptor;
+    secret_acceptor.secret = ExportedCredential::Secret::nt_hash;
+    ExportedCredential service_initiator = e;
+    service_initiator.usage = 1;
+    service_initiator.name = Name::hostbased("HTTP@web");
+    const auto bytes_of = [](const ExportedCredential& c) {
+        const SecureBytes b = c.serialize();
+        return Bytes(b.begin(), b.end());
+    };
+    Bytes extra = good;
+    extra.push_back(0);
+    const std::vector<std::pair<const char*, Bytes>> cases = {
+        {"empty", {}},
+        {"wrong magic", patched(0, 'X')},
+        {"a context token's magic", patched(2, 'X')},
+        {"version 2", patched(5, 2)},
+        {"usage 0", patched(6, 0)},
+        {"usage 4", patched(6, 4)},
+        {"secret kind 3", patched(7, 3)},
+        {"LM byte 2", patched(8 + 16, 2)},
+        {"truncated in the NT hash", Bytes(good.begin(), good.begin() + 20)},
+        {"one byte short", Bytes(good.begin(), good.end() - 1)},
+        {"trailing byte", extra},
+        {"an initiator without a secret", bytes_of(no_secret)},
+        {"an acceptor with a secret", bytes_of(secret_acceptor)},
+        {"an initiator named as a service", bytes_of(service_initiator)},
+    };
+    for (const auto& [what, token] : cases) {
+        INFO(what);
+        try {
+            ExportedCredential::parse(token);
+            FAIL("accepted");
+        } catch (const GssError& err) {
+            CHECK(err.major() == GSS_S_DEFECTIVE_TOKEN);
+            CHECK(err.minor() == minor_value(Minor::bad_export_token));
+            CHECK(std::string(err.what()).find("exported credential: ") != std::string::npos);
         }
     }
 }
