@@ -15,8 +15,11 @@
 # The domain: realm AD.EXAMPLE.TEST (DNS domain ad.example.test), NetBIOS
 # domain ADEX, DC dc1 on 127.0.0.1. Users alice and bob; carol, whose
 # account is disabled; httpsvc, a service account with SPN HTTP/localhost
-# and AES keys only (msDS-SupportedEncryptionTypes 24), whose keys are
-# exported to $dir/http.keytab. No password expires.
+# and AES keys only (msDS-SupportedEncryptionTypes 24); cifssvc, another
+# such account with SPN cifs/localhost, to which httpsvc may delegate
+# (constrained delegation with protocol transition: httpsvc impersonates a
+# user with S4U2Self, then S4U2Proxy to cifs/localhost). The keys of both
+# are exported to $dir/http.keytab. No password expires.
 #
 # dc_start exports, for the caller and its children:
 #   KRB5_CONFIG          $dir/krb5.conf (kdc = 127.0.0.1:88, no DNS)
@@ -33,6 +36,7 @@
 #   GSSNEG_AD_MUSTCHANGE GSSNEG_AD_MUSTCHANGE_PASSWORD (erin: must change it)
 #   GSSNEG_AD_LOCKED GSSNEG_AD_LOCKED_PASSWORD       (frank: locked out)
 #   GSSNEG_AD_HTTP_ACCOUNT GSSNEG_AD_HTTP_KEYTAB GSSNEG_AD_HTTP_SERVICE (HTTP@localhost)
+#   GSSNEG_AD_CIFS_ACCOUNT  (cifssvc, cifs/localhost, keys in the same keytab)
 #   NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP SELFTEST_WINBINDD_SOCKET_DIR
 #   GSSNEG_AD_NSS_WRAPPER   the nss_wrapper library
 # (user names without a realm: alice, bob, carol, dave, erin, frank) and writes the same
@@ -72,6 +76,7 @@ GSSNEG_AD_EXPIRED=dave
 GSSNEG_AD_MUSTCHANGE=erin
 GSSNEG_AD_LOCKED=frank
 GSSNEG_AD_HTTP_ACCOUNT=httpsvc
+GSSNEG_AD_CIFS_ACCOUNT=cifssvc
 # shellcheck disable=SC2034 # exported by _dc_export
 GSSNEG_AD_HTTP_SERVICE=HTTP@localhost
 # Passwords that meet AD's default complexity rules.
@@ -164,7 +169,7 @@ _dc_env_names=(KRB5_CONFIG KRB5RCACHEDIR KRB5CCNAME KRB5_KTNAME KRB5_CLIENT_KTNA
     GSSNEG_AD_ALICE_SID GSSNEG_AD_BOB GSSNEG_AD_BOB_PASSWORD GSSNEG_AD_BOB_SID
     GSSNEG_AD_DISABLED GSSNEG_AD_DISABLED_PASSWORD GSSNEG_AD_EXPIRED GSSNEG_AD_EXPIRED_PASSWORD
     GSSNEG_AD_MUSTCHANGE GSSNEG_AD_MUSTCHANGE_PASSWORD GSSNEG_AD_LOCKED GSSNEG_AD_LOCKED_PASSWORD GSSNEG_AD_HTTP_ACCOUNT
-    GSSNEG_AD_HTTP_KEYTAB GSSNEG_AD_HTTP_SERVICE NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+    GSSNEG_AD_HTTP_KEYTAB GSSNEG_AD_HTTP_SERVICE GSSNEG_AD_CIFS_ACCOUNT NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
     SELFTEST_WINBINDD_SOCKET_DIR GSSNEG_AD_NSS_WRAPPER)
 
 # _dc_export: the caller's environment, and $dir/env.sh with the same values.
@@ -237,6 +242,8 @@ expired $GSSNEG_AD_EXPIRED $GSSNEG_AD_EXPIRED_PASSWORD
 mustchange $GSSNEG_AD_MUSTCHANGE $GSSNEG_AD_MUSTCHANGE_PASSWORD
 locked $GSSNEG_AD_LOCKED $GSSNEG_AD_LOCKED_PASSWORD
 service $GSSNEG_AD_HTTP_ACCOUNT HTTP/localhost
+service $GSSNEG_AD_CIFS_ACCOUNT cifs/localhost
+delegates $GSSNEG_AD_HTTP_ACCOUNT cifs/localhost
 EOF
         cat "$dir/populate.err" >&2
         _dc_log "populate.py failed"

@@ -14,6 +14,12 @@ SPEC has one account a line:
                                 lockout policy of 5 bad passwords, 30 minutes)
     service NAME SPN            a service account with a random password,
                                 AES keys only, and SPN; its keys go to KEYTAB
+    delegates NAME SPN          the service account NAME may impersonate
+                                users (S4U2Self, protocol transition) to SPN
+                                (S4U2Proxy, constrained delegation:
+                                msDS-AllowedToDelegateTo); NAME's service
+                                line comes first. NAME's own principal's
+                                keys go to KEYTAB too, for its TGT
 
 Prints "domain-sid SID" and "sid NAME SID" lines for the harness.
 
@@ -65,13 +71,27 @@ def main():
     print("domain-sid %s" % db.get_domain_sid())
 
     spns = []
+    delegators = []
     for line in sys.stdin:
         fields = line.split()
         if not fields:
             continue
-        if len(fields) != 3 or fields[0] not in ("user", "disabled", "expired", "mustchange", "locked", "service"):
+        if len(fields) != 3 or fields[0] not in ("user", "disabled", "expired", "mustchange", "locked", "service",
+                                                 "delegates"):
             sys.exit("populate.py: bad spec line: %r" % line)
         kind, name, value = fields
+        if kind == "delegates":
+            account = "(sAMAccountName=%s)" % ldb.binary_encode(name)
+            entry = db.search(base=db.domain_dn(), scope=ldb.SCOPE_SUBTREE, expression=account,
+                              attrs=["userAccountControl"])[0]
+            # TRUSTED_TO_AUTH_FOR_DELEGATION: S4U2Self tickets that are
+            # forwardable, which S4U2Proxy needs.
+            control = int(entry["userAccountControl"][0]) | dsdb.UF_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION
+            replace(db, entry.dn, "userAccountControl", str(control))
+            replace(db, entry.dn, "msDS-AllowedToDelegateTo", value)
+            # The account's own principal too: its key gets it a TGT.
+            delegators.append(name)
+            continue
         password = secrets.token_urlsafe(48) + "-A1." if kind == "service" else value
         db.newuser(name, password)
         account = "(sAMAccountName=%s)" % ldb.binary_encode(name)
@@ -103,8 +123,8 @@ def main():
     if os.path.exists(keytab):
         os.unlink(keytab)
     net = Net(None, lp)
-    for spn in spns:
-        net.export_keytab(keytab=keytab, principal="%s@%s" % (spn, realm))
+    for principal in spns + delegators:
+        net.export_keytab(keytab=keytab, principal="%s@%s" % (principal, realm))
 
 
 if __name__ == "__main__":
