@@ -8,9 +8,11 @@ ticket, host/localhost in the service keytab). Takes the programs of
 src/tests/gssapi from the krb5 source of the installed libgssapi-krb5-2
 (the Debian source package, fetched with apt-get into WORK_DIR; their
 code is MIT's and is never part of this tree), builds each one that needs
-only the public headers against the system library, and runs a list of
+only the public headers (or, for two, standard headers where MIT's
+internal k5-platform.h stands) against the system library, and runs a list of
 invocations taken from MIT's own drivers (t_gssapi.py, t_bindings.py,
-t_export_cred.py, t_credstore.py, t_s4u.py) twice:
+t_export_cred.py, t_credstore.py, t_s4u.py, t_store_cred.py, t_gssapi.py's
+t_imp_cred) twice:
 
   mit   GSS_MECH_CONFIG = conf/mech-ntlm: MIT's SPNEGO (over our NTLM)
   ours  GSS_MECH_CONFIG = conf/mech: our Negotiate interposer in its place
@@ -46,6 +48,13 @@ PUBLIC_ONLY_PROGRAMS = [
     "t_export_name", "t_inq_cred", "t_inq_ctx", "t_inq_mechs_name", "t_iov", "t_lifetime",
     "t_namingexts", "t_saslname", "t_spnego", "t_srcattrs", "t_context", "t_imp_name", "t_oid", "t_s4u",
 ]
+
+# Programs that include MIT's internal k5-platform.h only for standard C
+# and POSIX headers: built with a stand-in of ours (write_platform_shim).
+SHIM_PROGRAMS = ["t_imp_cred", "t_store_cred"]
+# The rest of src/tests/gssapi (t_pcontok, t_prf, t_invalid, t_enctypes,
+# ccinit, ccrefresh) needs k5-int.h, gssapiP_krb5.h or mglueP.h, the
+# internals of an in-tree build; they drive the krb5 mechanism directly.
 
 TNAME = "p:" + HOST
 
@@ -108,6 +117,19 @@ def invocations(work):
     runs.append(("t_credstore", ["-i", "h:host", "ccache", scc]))
     runs.append(("t_credstore", ["-i", "p:wrong", "ccache", scc]))
     runs.append(("t_credstore", ["-i", "u:" + USER, "password", USER_PASSWORD]))
+    # t_gssapi.py's t_imp_cred: krb5 credentials imported from the default
+    # ccache and keytab, then a context; an acceptor principal the keytab
+    # lacks fails.
+    runs.append(("t_imp_cred", [TNAME]))
+    runs.append(("t_imp_cred", [TNAME, HOST]))
+    runs.append(("t_imp_cred", [TNAME, "nobody/localhost@" + REALM]))
+    # t_store_cred.py: gss_store_cred and gss_store_cred_into of the user's
+    # credential into a fresh ccache (run resets it), and into one that
+    # already holds credentials, without and with overwrite.
+    fresh = "FILE:" + os.path.join(work, "stored.ccache")
+    held = "FILE:" + os.path.join(work, "held.ccache")
+    for args in (["-i", fresh], [fresh], ["-i", "-o", fresh], ["-i", held], ["-i", "-o", held], [held]):
+        runs.append(("t_store_cred", args[:-1] + ["FILE:" + scc, args[-1]]))
     return runs
 
 
@@ -184,15 +206,29 @@ def fetch_source(work):
     return tree
 
 
+def write_platform_shim(work):
+    """A directory with a k5-platform.h of ours: the standard headers the
+    SHIM_PROGRAMS need, none of MIT's internals."""
+    shim = os.path.join(work, "shim")
+    os.makedirs(shim, exist_ok=True)
+    with open(os.path.join(shim, "k5-platform.h"), "w", encoding="ascii") as f:
+        f.write("/* Written by gss-negotiate's test/mit/mit_yardstick.py in place of an internal header. */\n")
+        for header in ("assert.h", "errno.h", "stdio.h", "stdlib.h", "string.h", "unistd.h"):
+            f.write("#include <%s>\n" % header)
+    return shim
+
+
 def build(src, work):
     gss = os.path.join(src, "src", "tests", "gssapi")
     out = os.path.join(work, "bin")
     os.makedirs(out, exist_ok=True)
+    shim = write_platform_shim(work)
     built = {}
-    for name in PUBLIC_ONLY_PROGRAMS:
+    for name in PUBLIC_ONLY_PROGRAMS + SHIM_PROGRAMS:
         exe = os.path.join(out, name)
         if not os.path.exists(exe):
-            proc = subprocess.run(["cc", "-O1", "-w", "-o", exe, os.path.join(gss, name + ".c"),
+            include = ["-I", shim] if name in SHIM_PROGRAMS else []
+            proc = subprocess.run(["cc", "-O1", "-w", *include, "-o", exe, os.path.join(gss, name + ".c"),
                                    os.path.join(gss, "common.c"), "-lgssapi_krb5", "-lkrb5", "-lk5crypto",
                                    "-lcom_err"], capture_output=True, text=True, check=False)
             if proc.returncode != 0:
@@ -216,8 +252,14 @@ def run(exe, args, mech_file, work):
     if os.path.basename(exe) == "t_s4u":
         env["KRB5CCNAME"] = service_ccache(work)
     env.pop("GSS_NEGOTIATE_TRACE", None)
-    # t_credstore -i ... ccache FILE writes the initiator's credentials there.
-    shutil.copyfile(os.environ["KRB5CCNAME"].removeprefix("FILE:"), os.path.join(work, "store.ccache"))
+    # t_credstore -i ... ccache FILE writes the initiator's credentials there;
+    # t_store_cred reads it, and writes into stored.ccache (absent) or
+    # held.ccache (holding the user's credentials already).
+    user_ccache = os.environ["KRB5CCNAME"].removeprefix("FILE:")
+    shutil.copyfile(user_ccache, os.path.join(work, "store.ccache"))
+    shutil.copyfile(user_ccache, os.path.join(work, "held.ccache"))
+    if os.path.exists(os.path.join(work, "stored.ccache")):
+        os.unlink(os.path.join(work, "stored.ccache"))
     # Line-buffered output (stdbuf), so that what a program printed before
     # an abort is there to compare.
     proc = subprocess.run(["stdbuf", "-oL", "-eL", exe, *args], capture_output=True, text=True, env=env,
