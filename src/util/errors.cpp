@@ -74,10 +74,12 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::user_file_not_set: return "No user database: set NTLM_USER_FILE or the user_file option";
     case Minor::user_file_unreadable: return "The NTLM user database file cannot be read";
     case Minor::user_file_malformed: return "The NTLM user database file has no valid entry";
-    case Minor::bad_name: return "Name cannot be parsed";
-    case Minor::unsupported_name_type: return "Name type is not supported by NTLM";
+    case Minor::bad_name: return "Name cannot be parsed (NTLM takes DOMAIN\\user, user@domain or service@host)";
+    case Minor::unsupported_name_type:
+        return "Name type is not supported by NTLM (it takes user names and host-based service names)";
     case Minor::no_local_account: return "No local account matches this name";
-    case Minor::cred_usage_mismatch: return "Credential cannot be used in this role";
+    case Minor::cred_usage_mismatch:
+        return "Credential cannot be used in this role (it was acquired to initiate only, or to accept only)";
     case Minor::unsupported_cred_store_key: return "Unknown credential store key";
     case Minor::bad_context_handle: return "Context handle is not a valid NTLM context";
     case Minor::bad_cred_handle: return "Credential handle is not a valid NTLM credential";
@@ -102,7 +104,9 @@ const char* minor_text(OM_uint32 value) noexcept {
     case Minor::bad_export_token: return "Exported context or credential token is malformed or from another mechanism";
     case Minor::export_stream_too_long: return "Context has protected too much data to be exported";
     case Minor::spnego_rejected: return "The peer rejected the Negotiate exchange";
-    case Minor::spnego_no_common_mech: return "No mechanism offered by the initiator is acceptable here";
+    case Minor::spnego_no_common_mech:
+        return "No mechanism offered by the initiator is acceptable here (see negotiate_mechs, and the acceptor's "
+               "keytab and user file)";
     case Minor::spnego_no_usable_mech: return "Negotiate has no mechanism with usable credentials";
     case Minor::spnego_unexpected_mech: return "The peer selected a mechanism that was not offered";
     case Minor::spnego_mech_list_mic_missing: return "The peer did not send the required mechListMIC";

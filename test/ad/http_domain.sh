@@ -10,10 +10,10 @@
 #          the DC validates the logon
 #   ntlm-sso  as ntlm, but single sign-on: alice's password is in winbindd's
 #          memory only (wbinfo --ccache-save); the clients have no user file
-#          and no ticket. curl, then Chromium headless, each run twice
-#          against the same httpd: with our interposer, then with MIT's
-#          SPNEGO over gss-ntlmssp, whose winbind support reads the same
-#          cache (the reference)
+#          and no ticket. curl, libsoup 3 (test/ad/soup_negotiate.py), then
+#          Chromium headless, each run twice against the same httpd: with
+#          our interposer, then with MIT's SPNEGO over gss-ntlmssp, whose
+#          winbind support reads the same cache (the reference)
 #
 # httpd's children run as nobody, in the group given winbindd's privileged
 # pipe directory (as a deployment adds the web server's user to
@@ -79,6 +79,13 @@ check_request() {
     if [[ -e $dir/chromium.log ]]; then
         grep -qF "$(cat "$root/htdocs/index.html")" "$dir/page" || fail "Chromium did not get the page"
         echo "ok: Chromium got the page"
+    elif [[ -e $dir/firefox.log ]]; then
+        [[ -s $dir/page.png ]] || fail "Firefox made no screenshot of the page"
+        echo "ok: Firefox loaded the page (its screenshot is $(stat -c %s "$dir/page.png") bytes)"
+    elif [[ -e $dir/soup.log ]]; then
+        expect_eq "HTTP status (libsoup)" 200 "$(cat "$dir/status")"
+        cmp -s "$dir/body" "$root/htdocs/index.html" || fail "libsoup's page body differs"
+        echo "ok: libsoup got the page"
     else
         expect_eq "HTTP status" 200 "$(cat "$dir/curl.code")"
         cmp -s "$dir/body" "$root/htdocs/index.html" || fail "the page body differs"
@@ -115,6 +122,57 @@ run_curl() {
     echo "$CURL_STATUS" > "$dir/client.status"
     sent=$((sent + $(grep -c '^> GET ' "$dir/curl.log" || true)))
     wait_logged "$dir" "$sent"
+}
+
+# run_soup DIR NAME=VALUE...: libsoup 3 (test/ad/soup_negotiate.py), with
+# Negotiate trusted for this server only, then waits for its 401 and 200.
+run_soup() {
+    local dir=$1 status=0
+    shift
+    mkdir -p "$dir"
+    env "$@" SOUP_GSSAPI_TRUSTED_URIS="http://localhost:$HTTPD_PORT" timeout 60 "$GSSNEG_PYTHON" \
+        "$AD_TEST_HERE/soup_negotiate.py" "http://localhost:$HTTPD_PORT/index.html" "$dir" \
+        > "$dir/soup.log" 2>&1 || status=$?
+    echo "$status" > "$dir/client.status"
+    sent=$((sent + 2))
+    wait_logged "$dir" "$sent"
+}
+
+# run_firefox DIR NAME=VALUE...: Firefox headless loads the page once
+# (--screenshot: it exits once the page has loaded) in a new profile that
+# trusts this server for Negotiate, as an administrator's policy would
+# (network.negotiate-auth.trusted-uris; localhost is not a fully qualified
+# name, hence allow-non-fqdn). Firefox may ask for more than the page (its
+# icon), so this waits for the page's 200 and then takes the log as it is.
+run_firefox() {
+    local dir=$1 status=0 before tries=0
+    shift
+    mkdir -p "$dir/profile"
+    cat > "$dir/profile/user.js" <<PREFS
+user_pref("network.negotiate-auth.trusted-uris", "http://localhost");
+user_pref("network.negotiate-auth.allow-non-fqdn", true);
+user_pref("app.update.enabled", false);
+user_pref("app.normandy.enabled", false);
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("browser.startup.homepage_override.mstone", "ignore");
+user_pref("browser.safebrowsing.malware.enabled", false);
+user_pref("browser.safebrowsing.phishing.enabled", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("network.captive-portal-service.enabled", false);
+user_pref("network.connectivity-service.enabled", false);
+user_pref("toolkit.telemetry.enabled", false);
+PREFS
+    before=$(wc -l < "$root/logs/access.log")
+    env "$@" HOME="$dir" timeout 90 "$FIREFOX" --headless --no-remote --profile "$dir/profile" \
+        --screenshot "$dir/page.png" "http://localhost:$HTTPD_PORT/index.html" > "$dir/firefox.log" 2>&1 || status=$?
+    echo "$status" > "$dir/client.status"
+    while ! tail -n "+$((before + 1))" "$root/logs/access.log" | grep -q ' status=200 .*"GET /index.html' &&
+        kill -0 "$HTTPD_PID" 2> /dev/null && ((tries++ < 100)); do
+        sleep 0.05
+    done
+    sleep 0.2
+    sent=$(wc -l < "$root/logs/access.log")
+    wc -l < "$root/logs/access.log" > "$dir/log.lines"
 }
 
 # run_chromium DIR NAME=VALUE...: Chromium headless once for the page (a
@@ -174,6 +232,31 @@ case $case_name in
             run_curl "$TEST_DIR/ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
             runs+=("$TEST_DIR/ref $ntlm_user Negotiate/NTLM 2")
         fi
+        if "$GSSNEG_PYTHON" -c 'import gi; gi.require_version("Soup", "3.0")' 2> /dev/null; then
+            run_soup "$TEST_DIR/libsoup-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
+                GSS_NEGOTIATE_TRACE="$TEST_DIR/libsoup-ours.trace"
+            runs+=("$TEST_DIR/libsoup-ours $ntlm_user Negotiate/NTLM 2")
+            if [[ $use_ref -eq 1 ]]; then
+                run_soup "$TEST_DIR/libsoup-ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
+                runs+=("$TEST_DIR/libsoup-ref $ntlm_user Negotiate/NTLM 2")
+            fi
+        else
+            [[ ${CI:-} == true ]] && fail "libsoup 3's GObject bindings are missing (packages python3-gi, gir1.2-soup-3.0)"
+            echo "SKIP (libsoup only): libsoup 3's GObject bindings are missing (python3-gi, gir1.2-soup-3.0)"
+        fi
+        FIREFOX=${GSSNEG_FIREFOX:-/usr/bin/firefox-esr}
+        if [[ -x $FIREFOX ]]; then
+            run_firefox "$TEST_DIR/firefox-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
+                GSS_NEGOTIATE_TRACE="$TEST_DIR/firefox-ours.trace"
+            runs+=("$TEST_DIR/firefox-ours $ntlm_user Negotiate/NTLM 2")
+            if [[ $use_ref -eq 1 ]]; then
+                run_firefox "$TEST_DIR/firefox-ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
+                runs+=("$TEST_DIR/firefox-ref $ntlm_user Negotiate/NTLM 2")
+            fi
+        else
+            [[ ${CI:-} == true ]] && fail "Firefox is not installed ($FIREFOX)"
+            echo "SKIP (Firefox only): Firefox is not installed ($FIREFOX)"
+        fi
         CHROMIUM=${GSSNEG_CHROMIUM:-/usr/bin/chromium}
         if [[ -x $CHROMIUM ]]; then
             run_chromium "$TEST_DIR/chromium-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
@@ -194,7 +277,11 @@ forget_test_pid "$HTTPD_PID"
 for run in "${runs[@]}"; do
     read -r dir _ <<< "$run"
     echo "==== $(basename "$dir")"
-    if [[ -e $dir/chromium.log ]]; then
+    if [[ -e $dir/soup.log ]]; then
+        cat "$dir/soup.log"
+    elif [[ -e $dir/firefox.log ]]; then
+        grep -vE 'dbus|^$' "$dir/firefox.log" | tail -n 10 || true
+    elif [[ -e $dir/chromium.log ]]; then
         echo "---- page ----"
         cat "$dir/page"
         echo "---- chromium's stderr (last lines) ----"
@@ -223,7 +310,9 @@ if [[ $case_name != krb5 ]]; then
 fi
 if [[ $case_name == ntlm-sso ]]; then
     traces=("$TEST_DIR/ours.trace")
+    [[ -d $TEST_DIR/libsoup-ours ]] && traces+=("$TEST_DIR/libsoup-ours.trace")
     [[ -d $TEST_DIR/chromium-ours ]] && traces+=("$TEST_DIR/chromium-ours.trace")
+    [[ -d $TEST_DIR/firefox-ours ]] && traces+=("$TEST_DIR/firefox-ours.trace")
     for trace in "${traces[@]}"; do
         grep -q "from winbindd's cached credentials of $GSSNEG_AD_DOMAIN\\\\$GSSNEG_AD_ALICE" "$trace" ||
             fail "$trace does not show winbindd answering with alice's cached credentials"
