@@ -1,13 +1,22 @@
 #!/usr/bin/python3
-"""SPNEGO over NTLM between MIT's SPNEGO (over "our" NTLM module, through
-python3-gssapi and the mechglue) and Samba's ntlm_auth SPNEGO helpers.
+"""SPNEGO over NTLM between one of our stacks (through python3-gssapi and
+the mechglue) and Samba's ntlm_auth SPNEGO helpers.
 
-  ntlm_auth_spnego.py server                ours initiates, ntlm_auth --helper-protocol=gss-spnego
-                                            (with --password: no winbindd) accepts
-  ntlm_auth_spnego.py server-wrong-password ... our initiator has a wrong password: "NA"
-  ntlm_auth_spnego.py client                ntlm_auth --helper-protocol=gss-spnego-client
-                                            initiates, MIT SPNEGO over ours accepts
-  ntlm_auth_spnego.py client-wrong-password ... ntlm_auth has a wrong password: ours rejects
+  ntlm_auth_spnego.py MODE [STACK]
+
+  MODE server                ours initiates, ntlm_auth --helper-protocol=gss-spnego
+                             (with --password: no winbindd) accepts
+       server-wrong-password ... our initiator has a wrong password: "NA"
+       client                ntlm_auth --helper-protocol=gss-spnego-client
+                             initiates, ours accepts
+       client-wrong-password ... ntlm_auth has a wrong password: ours rejects
+  STACK ours                 our Negotiate interposer over our NTLM (conf/mech,
+                             or GSSNEG_OURS_MECH), the default
+        mit-ours             MIT's built-in SPNEGO over our NTLM
+                             (GSSNEG_BUILD_MECH_NTLM, conf/mech-ntlm)
+
+The trace (GSS_NEGOTIATE_TRACE) must show which SPNEGO ran: our negotiator
+for ours, our NTLM without the negotiator for mit-ours.
 
 Helper protocol (source3/utils/ntlm_auth.c, manage_gensec_request):
   gss-spnego:        "YR <b64>" / "KK <b64>" in; "TT <b64> *", "AF <b64>|* <user>",
@@ -16,10 +25,11 @@ Helper protocol (source3/utils/ntlm_auth.c, manage_gensec_request):
                      "AF [<b64>]" or "NA <NTSTATUS>"
 Every token is saved as leg-N.bin and checked by spnego_tokens.py.
 
-Environment: GSSNEG_OURS_MECH (default GSSNEG_BUILD_MECH); NTLM_AUTH.
+Environment: GSSNEG_OURS_MECH (default GSSNEG_BUILD_MECH), GSSNEG_BUILD_MECH_NTLM; NTLM_AUTH.
 """
 import base64
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,12 +64,17 @@ class Legs:
 
 def main():
     modes = ("server", "server-wrong-password", "client", "client-wrong-password")
-    if len(sys.argv) != 2 or sys.argv[1] not in modes:
-        fail("usage: ntlm_auth_spnego.py " + "|".join(modes))
+    stacks = ("ours", "mit-ours")
+    if len(sys.argv) not in (2, 3) or sys.argv[1] not in modes or (len(sys.argv) == 3 and sys.argv[2] not in stacks):
+        fail("usage: ntlm_auth_spnego.py %s [%s]" % ("|".join(modes), "|".join(stacks)))
     mode = sys.argv[1]
-    mech_file = os.environ.get("GSSNEG_OURS_MECH") or os.environ.get("GSSNEG_BUILD_MECH")
+    stack = sys.argv[2] if len(sys.argv) == 3 else "ours"
+    if stack == "ours":
+        mech_file = os.environ.get("GSSNEG_OURS_MECH") or os.environ.get("GSSNEG_BUILD_MECH")
+    else:
+        mech_file = os.environ.get("GSSNEG_BUILD_MECH_NTLM")
     if not mech_file or not os.path.exists(mech_file):
-        fail("set GSSNEG_OURS_MECH or GSSNEG_BUILD_MECH to our mech file")
+        fail("no mech file for %s (GSSNEG_OURS_MECH, GSSNEG_BUILD_MECH, GSSNEG_BUILD_MECH_NTLM)" % stack)
     ntlm_auth = os.environ.get("NTLM_AUTH") or shutil.which("ntlm_auth")
     if not ntlm_auth:
         skip("Samba's ntlm_auth is not installed (package winbind)")
@@ -78,12 +93,14 @@ def main():
         os.environ["KRB5CCNAME"] = "FILE:" + os.path.join(workdir, "no-ccache")
         os.environ["KRB5_CLIENT_KTNAME"] = os.path.join(workdir, "no-client-keytab")
         os.environ["KRB5_KTNAME"] = os.path.join(workdir, "no-keytab")
+        trace = os.path.join(workdir, "trace")
+        os.environ["GSS_NEGOTIATE_TRACE"] = trace
         try:
             import gssapi
         except ImportError:
             skip("python3-gssapi is not installed for /usr/bin/python3")
         reference = module_is_reference(mech_file)
-        print("our side: %s%s" % (mech_file, " (gss-ntlmssp)" if reference else ""))
+        print("our side (%s): %s%s" % (stack, mech_file, " (gss-ntlmssp)" if reference else ""))
         wrong = mode.endswith("wrong-password")
         common = [ntlm_auth, "--configfile=" + smb_conf, "--username=" + USER, "--domain=" + DOMAIN]
         legs = Legs(workdir)
@@ -91,8 +108,23 @@ def main():
             run_ntlm_auth_server(gssapi, common, wrong, workdir, legs)
         else:
             run_ntlm_auth_client(gssapi, common, wrong, reference, workdir, legs)
+        if not reference:
+            check_trace(stack, trace)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def check_trace(stack, trace):
+    """Which SPNEGO ran, from our module's trace lines ("gss-negotiate[PID]
+    TIME AREA: ...")."""
+    with open(trace, encoding="utf-8", errors="replace") as f:
+        areas = {m.group(1) for m in re.finditer(r"^gss-negotiate\[\d+\] [\d:.]+ ([a-z]+): ", f.read(), re.M)}
+    negotiator = bool(areas & {"spnego", "negotiate"})
+    if "ntlm" not in areas:
+        fail("the trace shows no NTLM exchange of ours (areas %s)" % sorted(areas))
+    if negotiator != (stack == "ours"):
+        fail("the trace %s our negotiator, but the stack is %s" % ("shows" if negotiator else "lacks", stack))
+    print("ok: the trace shows %s" % ("our Negotiate over NTLM" if negotiator else "our NTLM under MIT's SPNEGO"))
 
 
 def spnego_oid(gssapi):
@@ -156,7 +188,7 @@ def run_ntlm_auth_server(gssapi, common, wrong, workdir, legs):
             fail("our initiator reports mech %s, not NTLM" % initiator.mech)
         legs.check("success")
         print("initiator: complete, mech %s" % initiator.mech.dotted_form)
-        print("PASS: MIT SPNEGO over ours -> ntlm_auth (gss-spnego)")
+        print("PASS: ours -> ntlm_auth (gss-spnego)")
     finally:
         helper.stop()
 
@@ -231,7 +263,7 @@ def run_ntlm_auth_client(gssapi, common, wrong, reference, workdir, legs):
         if mech != NTLM_OID:
             fail("mech %s is not NTLM" % mech)
         legs.check("success")
-        print("PASS: ntlm_auth (gss-spnego-client) -> MIT SPNEGO over ours")
+        print("PASS: ntlm_auth (gss-spnego-client) -> ours")
     finally:
         helper.stop()
 

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# MIT's built-in SPNEGO over NTLM, in separate processes through gssneg-client
-# and gssneg-server (--mech spnego). Each side's mechglue loads one NTLM
-# module: ours or gss-ntlmssp. Kerberos has no credentials on either side, so
-# SPNEGO offers NTLM alone: NegTokenInit(NEGOTIATE), NegTokenResp(CHALLENGE),
-# NegTokenResp(AUTHENTICATE + mechListMIC), NegTokenResp(accept-completed +
-# mechListMIC). The tokens are decoded by spnego_tokens.py.
+# SPNEGO over NTLM in separate processes, through gssneg-client and
+# gssneg-server (--mech spnego). Each side is one of three stacks:
+#
+#   ours      conf/mech: our Negotiate interposer over our NTLM
+#   mit-ours  conf/mech-ntlm: MIT's built-in SPNEGO over our NTLM (the
+#             module without its interposer line)
+#   ref       MIT's built-in SPNEGO over gss-ntlmssp
+#
+# Kerberos has no credentials on either side, so SPNEGO offers NTLM alone:
+# NegTokenInit(NEGOTIATE), NegTokenResp(CHALLENGE), NegTokenResp(AUTHENTICATE
+# + mechListMIC), NegTokenResp(accept-completed + mechListMIC). The tokens
+# are decoded by spnego_tokens.py. Each side's trace (GSS_NEGOTIATE_TRACE)
+# shows which SPNEGO ran: ours traces its negotiator, mit-ours traces NTLM
+# and no negotiator, ref traces nothing of this module.
 #
 #   spnego.sh CLIENT_SIDE SERVER_SIDE CASE
-#     CLIENT_SIDE, SERVER_SIDE: ours | ref
+#     CLIENT_SIDE, SERVER_SIDE: ours | mit-ours | ref
 #     CASE: handshake       integ,conf,replay,sequence; tokens, names, keys
 #           messages        the same, then --messages (sealed wrap, MIC, signed wrap)
 #           messages-integ  integ,replay,sequence only: the signed wrap is
@@ -15,7 +23,7 @@
 #           wrong-password  the acceptor rejects, leg 4 is a reject NegTokenResp
 source "$(dirname "$0")/common.sh"
 
-[[ $# -eq 3 ]] || fail "usage: $0 ours|ref ours|ref CASE"
+[[ $# -eq 3 ]] || fail "usage: $0 ours|mit-ours|ref ours|mit-ours|ref CASE"
 client_side=$1 server_side=$2 case_name=$3
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || skip "/usr/bin/python3 is missing (decodes the SPNEGO tokens)"
@@ -25,6 +33,7 @@ write_user_file
 mech_of() {
     case $1 in
         ours) echo "$OURS_MECH" ;;
+        mit-ours) echo "${GSSNEG_BUILD_MECH_NTLM:?GSSNEG_BUILD_MECH_NTLM must name conf/mech-ntlm}" ;;
         ref) echo "$REF_MECH" ;;
         *) fail "unknown side $1" ;;
     esac
@@ -65,14 +74,33 @@ case $case_name in
     *) fail "unknown case $case_name" ;;
 esac
 
+SIDE_ENV=(GSS_NEGOTIATE_TRACE="$TEST_DIR/server.trace")
 start_server server "$server_mech" "${server_args[@]}"
+SIDE_ENV=(GSS_NEGOTIATE_TRACE="$TEST_DIR/client.trace")
 run_client client "$client_mech" --port "$SERVER_PORT" "${client_args[@]}"
+SIDE_ENV=()
 wait_server
 show client
 show server
 echo "client exit $CLIENT_RC, server exit $SERVER_RC"
 [[ $CLIENT_RC -eq 0 ]] || fail "client exited $CLIENT_RC"
 [[ $SERVER_RC -eq 0 ]] || fail "server exited $SERVER_RC"
+
+# Which SPNEGO ran, from each side's trace.
+for side in client server; do
+    [[ $side == client ]] && stack=$client_side || stack=$server_side
+    trace=$TEST_DIR/$side.trace
+    negotiator=0 ntlm=0
+    [[ -s $trace ]] && grep -Eq '\] [0-9:.]* (spnego|negotiate): ' "$trace" && negotiator=1
+    [[ -s $trace ]] && grep -q '\] [0-9:.]* ntlm: ' "$trace" && ntlm=1
+    case $stack in
+        ours) [[ $negotiator -eq 1 && $ntlm -eq 1 ]] || fail "$side ($stack): the trace shows no Negotiate over NTLM" ;;
+        mit-ours) [[ $negotiator -eq 0 && $ntlm -eq 1 ]] ||
+            fail "$side ($stack): the trace must show our NTLM under MIT's SPNEGO (negotiator $negotiator, NTLM $ntlm)" ;;
+        ref) [[ ! -s $trace ]] || fail "$side ($stack): our module traced under gss-ntlmssp" ;;
+    esac
+    echo "ok: $side ran $stack (negotiator lines: $negotiator, NTLM lines: $ntlm)"
+done
 
 echo "---- SPNEGO tokens (as the client saw them) ----"
 expect=success
