@@ -6,6 +6,12 @@
 #                      file to check the harness against the reference.
 #   GSSNEG_REF_MODULE  gss-ntlmssp's module; default: searched under /usr/lib.
 #   GSSNEG_CLIENT, GSSNEG_SERVER  the sample tools.
+#   GSSNEG_PLAIN_TOOLS a directory with gssneg-client and gssneg-server built
+#                      without sanitizers, set by the sanitizer stage: a
+#                      gss-ntlmssp side then runs those, without the
+#                      sanitizer runtime the stage preloads (gss-ntlmssp
+#                      1.2.0 trips over a heap overflow of its own there),
+#                      so that only our module runs instrumented.
 
 set -euo pipefail
 
@@ -82,13 +88,26 @@ write_user_file() {
 # SIDE_ENV (an array of NAME=VALUE, empty by default) adds to the environment
 # of the server or client started next.
 SIDE_ENV=()
+# side_tool TOOL MECHFILE: sets SIDE_TOOL to the tool to run for that side
+# and SIDE_UNSET to the env options that go with it (see GSSNEG_PLAIN_TOOLS).
+side_tool() {
+    SIDE_TOOL=$1
+    SIDE_UNSET=()
+    if [[ -n ${GSSNEG_PLAIN_TOOLS:-} && $2 == "${REF_MECH:-}" ]]; then
+        SIDE_TOOL=$GSSNEG_PLAIN_TOOLS/$(basename "$1")
+        [[ -x $SIDE_TOOL ]] || fail "GSSNEG_PLAIN_TOOLS has no $(basename "$1")"
+        SIDE_UNSET=(-u LD_PRELOAD -u ASAN_OPTIONS -u LSAN_OPTIONS -u UBSAN_OPTIONS)
+    fi
+}
+
 start_server() {
     local name=$1 mech=$2
     shift 2
     local out=$TEST_DIR/$name.out
     : > "$out"
-    env ${SIDE_ENV[@]+"${SIDE_ENV[@]}"} GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
-        "$SERVER" --host 127.0.0.1 --port 0 --once "$@" > "$out" 2>&1 &
+    side_tool "$SERVER" "$mech"
+    env "${SIDE_UNSET[@]}" ${SIDE_ENV[@]+"${SIDE_ENV[@]}"} GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
+        "$SIDE_TOOL" --host 127.0.0.1 --port 0 --once "$@" > "$out" 2>&1 &
     SERVER_PID=$!
     CHILD_PIDS+=("$SERVER_PID")
     SERVER_PORT=
@@ -121,8 +140,9 @@ run_client() {
     local name=$1 mech=$2
     shift 2
     CLIENT_RC=0
-    env ${SIDE_ENV[@]+"${SIDE_ENV[@]}"} GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
-        "$CLIENT" --host 127.0.0.1 "$@" > "$TEST_DIR/$name.out" 2>&1 || CLIENT_RC=$?
+    side_tool "$CLIENT" "$mech"
+    env "${SIDE_UNSET[@]}" ${SIDE_ENV[@]+"${SIDE_ENV[@]}"} GSS_MECH_CONFIG="$mech" NTLM_USER_FILE="$USER_FILE" \
+        "$SIDE_TOOL" --host 127.0.0.1 "$@" > "$TEST_DIR/$name.out" 2>&1 || CLIENT_RC=$?
 }
 
 show() {
