@@ -87,6 +87,8 @@ void add_record(Bytes& out, uint8_t op, uint32_t seq, ByteView signature, ByteVi
     out.insert(out.end(), w.data().begin(), w.data().end());
 }
 
+void negotiate_seeds();
+
 // The acceptor's view of a handshake as fuzz_authenticate replays it.
 void handshakes() {
     for (const int level : {0, 1, 2, 3, 5}) {
@@ -132,6 +134,32 @@ void handshakes() {
           ntlm::NegotiateMessage(ntlm::flag::oem | ntlm::flag::ntlm | ntlm::flag::request_target, "EXAMPLE",
                                  "CLIENT", std::nullopt)
               .serialize());
+    negotiate_seeds();
+}
+
+// NEGOTIATEs as this module's initiator makes them for each combination of
+// what an application asks (integrity, confidentiality, identify,
+// anonymous), and as older clients send them: without Version, with OEM
+// domain and workstation names, NTLMv1 flags.
+void negotiate_seeds() {
+    using namespace ntlm;
+    for (uint32_t asked = 0; asked < 16; ++asked) {
+        uint32_t flags = flag::unicode | flag::oem | flag::request_target | flag::ntlm | flag::always_sign |
+                         flag::extended_session_security | flag::negotiate_128 | flag::negotiate_56 |
+                         flag::key_exch;
+        if (asked & 1) flags |= flag::sign;
+        if (asked & 2) flags |= flag::seal | flag::sign;
+        if (asked & 4) flags |= flag::identify;
+        if (asked & 8) flags |= flag::anonymous;
+        const std::string tag = "ours-asked" + std::to_string(asked);
+        write("fuzz_negotiate", tag, NegotiateMessage(flags | flag::version, {}, {}, Version{}).serialize());
+        write("fuzz_negotiate", tag + "-no-version", NegotiateMessage(flags, {}, {}, std::nullopt).serialize());
+        write("fuzz_negotiate", tag + "-oem-names",
+              NegotiateMessage(flags, "DOMAIN" + std::to_string(asked), "WS", std::nullopt).serialize());
+    }
+    const uint32_t v1 = flag::oem | flag::request_target | flag::ntlm | flag::sign | flag::seal | flag::lm_key;
+    write("fuzz_negotiate", "ntlmv1-lm-key", NegotiateMessage(v1, {}, {}, std::nullopt).serialize());
+    write("fuzz_negotiate", "ntlmv1-lm-key-names", NegotiateMessage(v1, "EXAMPLE", "CLIENT", std::nullopt).serialize());
 }
 
 void add_field(Bytes& out, ByteView data) {
@@ -316,16 +344,29 @@ void export_seeds() {
     }
 }
 
+void protect_seeds_for(const Bytes (&saved)[2], const std::string& text, const std::string& tag);
+
 // fuzz_protect: what each end of the target's pair sends the other, made by
 // the same deterministic handshake, behind the selector of each call.
+// Messages of several lengths (empty, one byte, around the 16-byte
+// signature and RC4's lack of blocks, a long one), "ping" under the
+// original names.
 void protect_seeds() {
     fuzz::ContextPair pair;
     const Bytes saved[2] = {fuzz::export_context(pair.initiator()), fuzz::export_context(pair.acceptor())};
-    static constexpr std::string_view text = "ping";
-    gss_buffer_desc message = fuzz::buffer_of(as_bytes(text));
+    for (const size_t length : {size_t{4}, size_t{0}, size_t{1}, size_t{3}, size_t{15}, size_t{16}, size_t{17},
+                                size_t{64}, size_t{255}}) {
+        const std::string text = length == 4 ? std::string("ping") : std::string(length, 'm');
+        const std::string tag = length == 4 ? std::string() : "-len" + std::to_string(length);
+        protect_seeds_for(saved, text, tag);
+    }
+}
+
+void protect_seeds_for(const Bytes (&saved)[2], const std::string& text, const std::string& tag) {
+    gss_buffer_desc message = fuzz::buffer_of(as_bytes(std::string_view(text)));
     for (const bool initiator_receives : {false, true}) {
         const uint8_t direction = initiator_receives ? 0x04 : 0x00;
-        const std::string suffix = initiator_receives ? "-to-initiator" : "-to-acceptor";
+        const std::string suffix = (initiator_receives ? "-to-initiator" : "-to-acceptor") + tag;
         const std::pair<uint8_t, const char*> wraps[] = {
             {0, "unwrap"}, {2, "unwrap-iov-stream"}, {2 | 0x08, "unwrap-iov-stream-allocate"},
             {3, "unwrap-iov-header"}, {3 | 0x08, "unwrap-iov-header-padding"},
