@@ -27,6 +27,7 @@
 #include "ntlm/ntlm_crypto.h"
 #include "ntlm/session_security.h"
 #include "spnego/neg_token_init.h"
+#include "spnego/neg_token_resp.h"
 #include "spnego/token_kind.h"
 #include "util/errors.h"
 
@@ -289,6 +290,9 @@ void spnego_seeds(const std::map<std::string, std::string>& v) {
     const Bytes& framed = init.mech_token().value();
     write("fuzz_spnego", "mit_krb5_init-mech-token", framed);
     write("fuzz_spnego", "mit_krb5_init-ap-req", spnego::classify(framed).inner);
+    // The Samba AD DC's CHALLENGE, from its LDAP server.
+    const spnego::NegTokenResp dc(from_hex(v.at("samba_dc_ldap_2_challenge")));
+    write("fuzz_challenge", "samba-dc-ldap", dc.response_token().value());
 }
 
 // An exported context never expires in the corpus: a real export carries

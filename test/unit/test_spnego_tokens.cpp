@@ -96,6 +96,11 @@ const std::vector<Named> all_vectors = {
     {"rfc4178_init_mic", Parser::init},
     {"resp_request_mic", Parser::resp},
     {"resp_empty", Parser::resp},
+    {"samba_dc_smb2_init2", Parser::init},
+    {"samba_dc_ldap_1_init", Parser::init},
+    {"samba_dc_ldap_2_challenge", Parser::resp},
+    {"samba_dc_ldap_3_authenticate", Parser::resp},
+    {"samba_dc_ldap_4_completed", Parser::resp},
 };
 
 }  // namespace
@@ -154,6 +159,57 @@ TEST_CASE("MIT's SPNEGO over NTLM: the four captured tokens", "[spnego]") {
               .serialize() == t4);
 }
 
+TEST_CASE("The Samba AD DC's tokens: its SMB2 NegTokenInit2 and an NTLM bind over LDAP", "[spnego]") {
+    const Bytes smb2 = v().hex("samba_dc_smb2_init2");
+    const NegTokenInit init2(smb2);
+    CHECK(init2.form() == NegTokenInit::Form::ms_spng_init2);
+    CHECK(init2.mech_types() == std::vector<Oid>{oids::ms_kerberos(), oids::kerberos(), oids::ntlm()});
+    REQUIRE(init2.neg_hints().has_value());
+    CHECK(init2.neg_hints()->hint_name == std::string("not_defined_in_RFC4178@please_ignore"));
+    CHECK_FALSE(init2.neg_hints()->hint_address.has_value());
+    CHECK_FALSE(init2.mech_token().has_value());
+    CHECK_FALSE(init2.mech_list_mic().has_value());
+    CHECK(init2.serialize() == smb2);
+
+    const Bytes t1 = v().hex("samba_dc_ldap_1_init");
+    const NegTokenInit init(t1);
+    CHECK(init.mech_types() == std::vector<Oid>{oids::ntlm()});
+    CHECK(ntlm::NegotiateMessage(hex_of(init.mech_token())).flags() != 0);
+    CHECK(init.serialize() == t1);
+
+    const Bytes t2 = v().hex("samba_dc_ldap_2_challenge");
+    const NegTokenResp challenge(t2);
+    CHECK(challenge.neg_state() == NegState::accept_incomplete);
+    CHECK(challenge.supported_mech() == oids::ntlm());
+    CHECK_FALSE(challenge.mech_list_mic().has_value());
+    const ntlm::ChallengeMessage dc_challenge(hex_of(challenge.response_token()));
+    CHECK(dc_challenge.target_name() == "ADEX");
+    const auto& info = dc_challenge.target_info();
+    CHECK(info.string(ntlm::AvId::nb_domain_name) == std::optional<std::string>("ADEX"));
+    CHECK(info.string(ntlm::AvId::nb_computer_name) == std::optional<std::string>("DC1"));
+    CHECK(info.string(ntlm::AvId::dns_domain_name) == std::optional<std::string>("ad.example.test"));
+    CHECK(info.string(ntlm::AvId::dns_computer_name) == std::optional<std::string>("dc1.ad.example.test"));
+    CHECK(info.timestamp().has_value());
+    CHECK(challenge.serialize() == t2);
+
+    const Bytes t3 = v().hex("samba_dc_ldap_3_authenticate");
+    const NegTokenResp authenticate(t3);
+    const ntlm::AuthenticateMessage auth(hex_of(authenticate.response_token()));
+    CHECK(auth.fields().user == "alice");
+    CHECK(auth.fields().domain == "ADEX");
+    CHECK(hex_of(authenticate.mech_list_mic()).size() == 16);
+    CHECK(authenticate.serialize() == t3);
+
+    const Bytes t4 = v().hex("samba_dc_ldap_4_completed");
+    const NegTokenResp completed(t4);
+    CHECK(completed.neg_state() == NegState::accept_completed);
+    CHECK_FALSE(completed.supported_mech().has_value());
+    CHECK_FALSE(completed.response_token().has_value());
+    // An NTLM signature: version 1, then checksum and sequence number.
+    CHECK(to_hex(hex_of(completed.mech_list_mic())).substr(0, 8) == "01000000");
+    CHECK(completed.serialize() == t4);
+}
+
 TEST_CASE("MIT's SPNEGO over Kerberos: AP-REQ, AP-REP and KRB-ERROR inside", "[spnego]") {
     const Bytes t1 = v().hex("mit_krb5_init");
     const NegTokenInit init(t1);
@@ -195,7 +251,7 @@ TEST_CASE("MIT's SPNEGO over Kerberos: AP-REQ, AP-REP and KRB-ERROR inside", "[s
     CHECK(reject.serialize() == t3);
 }
 
-TEST_CASE("NegTokenInit2 with negHints, from MIT and as Windows sends it", "[spnego]") {
+TEST_CASE("NegTokenInit2 with negHints, from MIT and built by hand in Windows' layout", "[spnego]") {
     const Bytes mit = v().hex("mit_acceptor_init2");
     const NegTokenInit init2(mit);
     CHECK(init2.form() == NegTokenInit::Form::ms_spng_init2);
