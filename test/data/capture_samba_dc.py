@@ -18,10 +18,13 @@ the vector-file format (name = lowercase hex):
   NegTokenResp with its NTLMSSP CHALLENGE, the initiator's AUTHENTICATE
   with mechListMIC, and the DC's accept-completed with its mechListMIC.
 """
+import base64
 import os
+import shutil
 import socket
 import struct
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
@@ -124,20 +127,65 @@ def ldap_exchange():
     return legs
 
 
+def ntlm_auth_exchange(workdir):
+    """The same bind with Samba's own client: ntlm_auth's gss-spnego-client
+    helper, told to sign (the DC refuses an LDAP bind without integrity)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "interop"))
+    from ntlm_auth_common import Helper
+    ntlm_auth = shutil.which("ntlm_auth")
+    if not ntlm_auth:
+        fail("ntlm_auth is missing (package winbind)")
+    conf = os.path.join(workdir, "empty-smb.conf")
+    open(conf, "w").close()
+    helper = Helper([ntlm_auth, "--configfile=" + conf, "--helper-protocol=gss-spnego-client",
+                     "--username=" + os.environ["GSSNEG_AD_ALICE"], "--domain=" + os.environ["GSSNEG_AD_DOMAIN"],
+                     "--password=" + os.environ["GSSNEG_AD_ALICE_PASSWORD"]], workdir)
+    legs = []
+    try:
+        if helper.ask("SF NTLMSSP_FEATURE_SIGN") != "OK":
+            fail("ntlm_auth refused the feature")
+        answer = helper.ask("YR")
+        if not answer.startswith("YR "):
+            fail("ntlm_auth made no NegTokenInit: " + answer)
+        legs.append(base64.b64decode(answer[3:]))
+        with socket.create_connection(("127.0.0.1", 389), timeout=10) as sock:
+            result, reply = ldap_bind(sock, 1, legs[0])
+            if result != 14:
+                fail("ntlm_auth's first bind answered %d, not saslBindInProgress" % result)
+            legs.append(reply)
+            answer = helper.ask("TT " + base64.b64encode(reply).decode())
+            if not answer.startswith("KK "):
+                fail("ntlm_auth made no AUTHENTICATE: " + answer)
+            legs.append(base64.b64decode(answer[3:]))
+            result, reply = ldap_bind(sock, 2, legs[2])
+            if result != 0:
+                fail("ntlm_auth's second bind answered %d, not success" % result)
+            legs.append(reply)
+            answer = helper.ask("TT " + base64.b64encode(reply).decode())
+            if not answer.startswith("AF"):
+                fail("ntlm_auth did not accept the DC's last token: " + answer)
+    finally:
+        helper.stop()
+    return legs
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         fail("usage: capture_samba_dc.py OUT [LEGS_DIR]")
     lines = ["smb2_negotiate_init2 = " + smb2_init2().hex()]
-    legs = ldap_exchange()
-    for name, token in zip(("ldap_ntlm_1_init", "ldap_ntlm_2_challenge", "ldap_ntlm_3_authenticate",
-                            "ldap_ntlm_4_completed"), legs):
-        lines.append("%s = %s" % (name, token.hex()))
-    if len(sys.argv) == 3:
-        # The LDAP legs as leg-N.bin, for test/interop/spnego_tokens.py.
-        os.makedirs(sys.argv[2], exist_ok=True)
-        for n, token in enumerate(legs, 1):
-            with open(os.path.join(sys.argv[2], "leg-%d.bin" % n), "wb") as f:
-                f.write(token)
+    workdir = tempfile.mkdtemp(prefix="capture.")
+    exchanges = {"ldap_ntlm": ldap_exchange(), "ntlm_auth_ldap": ntlm_auth_exchange(workdir)}
+    for prefix, legs in exchanges.items():
+        for name, token in zip(("1_init", "2_challenge", "3_authenticate", "4_completed"), legs):
+            lines.append("%s_%s = %s" % (prefix, name, token.hex()))
+        if len(sys.argv) == 3:
+            # The LDAP legs as DIR/PREFIX/leg-N.bin, for spnego_tokens.py.
+            out = os.path.join(sys.argv[2], prefix)
+            os.makedirs(out, exist_ok=True)
+            for n, token in enumerate(legs, 1):
+                with open(os.path.join(out, "leg-%d.bin" % n), "wb") as f:
+                    f.write(token)
+    shutil.rmtree(workdir, ignore_errors=True)
     with open(sys.argv[1], "w", encoding="ascii") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(line[:100] for line in lines))

@@ -290,9 +290,14 @@ void spnego_seeds(const std::map<std::string, std::string>& v) {
     const Bytes& framed = init.mech_token().value();
     write("fuzz_spnego", "mit_krb5_init-mech-token", framed);
     write("fuzz_spnego", "mit_krb5_init-ap-req", spnego::classify(framed).inner);
-    // The Samba AD DC's CHALLENGE, from its LDAP server.
+    // The Samba AD DC's CHALLENGE, from its LDAP server, and the NEGOTIATEs
+    // of gss-ntlmssp and of Samba's client that it answered.
     const spnego::NegTokenResp dc(from_hex(v.at("samba_dc_ldap_2_challenge")));
     write("fuzz_challenge", "samba-dc-ldap", dc.response_token().value());
+    const spnego::NegTokenInit gss_ntlmssp(from_hex(v.at("samba_dc_ldap_1_init")));
+    write("fuzz_negotiate", "gss-ntlmssp-ldap", gss_ntlmssp.mech_token().value());
+    const spnego::NegTokenInit samba_client(from_hex(v.at("samba_client_ldap_1_init")));
+    write("fuzz_negotiate", "samba-client-ldap", samba_client.mech_token().value());
 }
 
 // An exported context never expires in the corpus: a real export carries

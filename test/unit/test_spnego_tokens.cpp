@@ -101,6 +101,10 @@ const std::vector<Named> all_vectors = {
     {"samba_dc_ldap_2_challenge", Parser::resp},
     {"samba_dc_ldap_3_authenticate", Parser::resp},
     {"samba_dc_ldap_4_completed", Parser::resp},
+    {"samba_client_ldap_1_init", Parser::init},
+    {"samba_client_ldap_2_challenge", Parser::resp},
+    {"samba_client_ldap_3_authenticate", Parser::resp},
+    {"samba_client_ldap_4_completed", Parser::resp},
 };
 
 }  // namespace
@@ -207,6 +211,39 @@ TEST_CASE("The Samba AD DC's tokens: its SMB2 NegTokenInit2 and an NTLM bind ove
     CHECK_FALSE(completed.response_token().has_value());
     // An NTLM signature: version 1, then checksum and sequence number.
     CHECK(to_hex(hex_of(completed.mech_list_mic())).substr(0, 8) == "01000000");
+    CHECK(completed.serialize() == t4);
+}
+
+TEST_CASE("Samba's own client (ntlm_auth) binding to the Samba DC over LDAP", "[spnego]") {
+    const Bytes t1 = v().hex("samba_client_ldap_1_init");
+    const NegTokenInit init(t1);
+    CHECK(init.mech_types() == std::vector<Oid>{oids::ntlm()});
+    const ntlm::NegotiateMessage negotiate(hex_of(init.mech_token()));
+    CHECK((negotiate.flags() & 0x00000010) != 0);  // SIGN, as the helper was told
+    CHECK(init.serialize() == t1);
+
+    const Bytes t2 = v().hex("samba_client_ldap_2_challenge");
+    const NegTokenResp challenge(t2);
+    CHECK(challenge.neg_state() == NegState::accept_incomplete);
+    CHECK(challenge.supported_mech() == oids::ntlm());
+    CHECK(ntlm::ChallengeMessage(hex_of(challenge.response_token())).target_name() == "ADEX");
+    CHECK(challenge.serialize() == t2);
+
+    const Bytes t3 = v().hex("samba_client_ldap_3_authenticate");
+    const NegTokenResp authenticate(t3);
+    // Samba's client sends no negState with its AUTHENTICATE.
+    CHECK_FALSE(authenticate.neg_state().has_value());
+    const ntlm::AuthenticateMessage auth(hex_of(authenticate.response_token()));
+    CHECK(auth.fields().user == "alice");
+    CHECK(auth.fields().domain == "ADEX");
+    CHECK(auth.fields().mic.has_value());
+    CHECK(hex_of(authenticate.mech_list_mic()).size() == 16);
+    CHECK(authenticate.serialize() == t3);
+
+    const Bytes t4 = v().hex("samba_client_ldap_4_completed");
+    const NegTokenResp completed(t4);
+    CHECK(completed.neg_state() == NegState::accept_completed);
+    CHECK(hex_of(completed.mech_list_mic()).size() == 16);
     CHECK(completed.serialize() == t4);
 }
 
