@@ -370,7 +370,6 @@ std::optional<std::string> winbind_cached_credentials_missing(const std::string&
     std::string why;
     const WbcApi* api = load_wbclient(&why);
     if (api == nullptr) return "winbindd's client library cannot be loaded (" + why + ")";
-    if (api->credential_cache == nullptr) return std::string("libwbclient.so.0 lacks wbcCtxCredentialCache");
     try {
         (void)WinbindLogon::shared()->cached_logon(domain, user, {}, {});
         return std::nullopt;
@@ -497,10 +496,6 @@ std::optional<std::string> winbind_cached_credentials_missing(const std::string&
 }
 CachedLogon winbind_cached_authenticate(const std::string&, const std::string&, ByteView, ByteView) {
     throw GssError(GSS_S_NO_CRED, Minor::winbind_library_missing, "this build has no winbind support (no wbclient.h)");
-}
-std::optional<CachedLogon> WinbindLogon::cached_logon(const std::string&, const std::string&, ByteView,
-                                                      ByteView) const {
-    return std::nullopt;
 }
 std::optional<LogonResult> WinbindLogon::logon(const LogonRequest&) const { return std::nullopt; }
 std::optional<DomainNames> WinbindLogon::domain_names() const { return std::nullopt; }

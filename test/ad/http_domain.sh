@@ -195,7 +195,31 @@ run_chromium() {
     wait_logged "$dir" "$sent"
 }
 
+# both_stacks NAME RUN_FUNCTION (ntlm-sso): the client once with our
+# interposer (its trace in $TEST_DIR/NAME-ours.trace, which must show
+# winbindd's cached credentials) and once with the reference, each checked
+# as a run.
+both_stacks() {
+    local name=$1 runner=$2
+    "$runner" "$TEST_DIR/$name-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
+        GSS_NEGOTIATE_TRACE="$TEST_DIR/$name-ours.trace"
+    runs+=("$TEST_DIR/$name-ours $ntlm_user Negotiate/NTLM 2")
+    sso_traces+=("$TEST_DIR/$name-ours.trace")
+    if [[ $use_ref -eq 1 ]]; then
+        "$runner" "$TEST_DIR/$name-ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
+        runs+=("$TEST_DIR/$name-ref $ntlm_user Negotiate/NTLM 2")
+    fi
+}
+
+# client_missing WHY: a failure under CI=true, else a note that one client
+# is left out.
+client_missing() {
+    [[ ${CI:-} == true ]] && fail "$1"
+    echo "SKIP (one client): $1"
+}
+
 runs=()
+sso_traces=()
 client_env=(GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" NTLM_USER_FILE="$TEST_DIR/no-user-file")
 ntlm_user="$GSSNEG_AD_DOMAIN\\\\$GSSNEG_AD_ALICE"  # httpd's log escapes the backslash
 case $case_name in
@@ -225,50 +249,23 @@ case $case_name in
         # logged-on user, and nss_wrapper lets libwbclient reach winbindd.
         sso_env=(-u NTLM_USER_FILE -u NTLMUSER USER="$GSSNEG_AD_ALICE" KRB5CCNAME="FILE:$TEST_DIR/no-ccache"
             LD_PRELOAD="$GSSNEG_AD_NSS_WRAPPER")
-        run_curl "$TEST_DIR/ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
-            GSS_NEGOTIATE_TRACE="$TEST_DIR/ours.trace"
-        runs=("$TEST_DIR/ours $ntlm_user Negotiate/NTLM 2")
-        if [[ $use_ref -eq 1 ]]; then
-            run_curl "$TEST_DIR/ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
-            runs+=("$TEST_DIR/ref $ntlm_user Negotiate/NTLM 2")
-        fi
+        both_stacks curl run_curl
         if "$GSSNEG_PYTHON" -c 'import gi; gi.require_version("Soup", "3.0")' 2> /dev/null; then
-            run_soup "$TEST_DIR/libsoup-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
-                GSS_NEGOTIATE_TRACE="$TEST_DIR/libsoup-ours.trace"
-            runs+=("$TEST_DIR/libsoup-ours $ntlm_user Negotiate/NTLM 2")
-            if [[ $use_ref -eq 1 ]]; then
-                run_soup "$TEST_DIR/libsoup-ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
-                runs+=("$TEST_DIR/libsoup-ref $ntlm_user Negotiate/NTLM 2")
-            fi
+            both_stacks libsoup run_soup
         else
-            [[ ${CI:-} == true ]] && fail "libsoup 3's GObject bindings are missing (packages python3-gi, gir1.2-soup-3.0)"
-            echo "SKIP (libsoup only): libsoup 3's GObject bindings are missing (python3-gi, gir1.2-soup-3.0)"
+            client_missing "libsoup 3's GObject bindings are missing (packages python3-gi, gir1.2-soup-3.0)"
         fi
         FIREFOX=${GSSNEG_FIREFOX:-/usr/bin/firefox-esr}
         if [[ -x $FIREFOX ]]; then
-            run_firefox "$TEST_DIR/firefox-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
-                GSS_NEGOTIATE_TRACE="$TEST_DIR/firefox-ours.trace"
-            runs+=("$TEST_DIR/firefox-ours $ntlm_user Negotiate/NTLM 2")
-            if [[ $use_ref -eq 1 ]]; then
-                run_firefox "$TEST_DIR/firefox-ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
-                runs+=("$TEST_DIR/firefox-ref $ntlm_user Negotiate/NTLM 2")
-            fi
+            both_stacks firefox run_firefox
         else
-            [[ ${CI:-} == true ]] && fail "Firefox is not installed ($FIREFOX)"
-            echo "SKIP (Firefox only): Firefox is not installed ($FIREFOX)"
+            client_missing "Firefox is not installed ($FIREFOX)"
         fi
         CHROMIUM=${GSSNEG_CHROMIUM:-/usr/bin/chromium}
         if [[ -x $CHROMIUM ]]; then
-            run_chromium "$TEST_DIR/chromium-ours" "${sso_env[@]}" GSS_MECH_CONFIG="$GSSNEG_BUILD_MECH" \
-                GSS_NEGOTIATE_TRACE="$TEST_DIR/chromium-ours.trace"
-            runs+=("$TEST_DIR/chromium-ours $ntlm_user Negotiate/NTLM 2")
-            if [[ $use_ref -eq 1 ]]; then
-                run_chromium "$TEST_DIR/chromium-ref" "${sso_env[@]}" GSS_MECH_CONFIG="$ref_mech"
-                runs+=("$TEST_DIR/chromium-ref $ntlm_user Negotiate/NTLM 2")
-            fi
+            both_stacks chromium run_chromium
         else
-            [[ ${CI:-} == true ]] && fail "Chromium is not installed ($CHROMIUM)"
-            echo "SKIP (Chromium only): Chromium is not installed ($CHROMIUM)"
+            client_missing "Chromium is not installed ($CHROMIUM)"
         fi
         ;;
 esac
@@ -309,11 +306,7 @@ if [[ $case_name != krb5 ]]; then
     echo "ok: the DC validated the NTLM logon through winbindd"
 fi
 if [[ $case_name == ntlm-sso ]]; then
-    traces=("$TEST_DIR/ours.trace")
-    [[ -d $TEST_DIR/libsoup-ours ]] && traces+=("$TEST_DIR/libsoup-ours.trace")
-    [[ -d $TEST_DIR/chromium-ours ]] && traces+=("$TEST_DIR/chromium-ours.trace")
-    [[ -d $TEST_DIR/firefox-ours ]] && traces+=("$TEST_DIR/firefox-ours.trace")
-    for trace in "${traces[@]}"; do
+    for trace in "${sso_traces[@]}"; do
         grep -q "from winbindd's cached credentials of $GSSNEG_AD_DOMAIN\\\\$GSSNEG_AD_ALICE" "$trace" ||
             fail "$trace does not show winbindd answering with alice's cached credentials"
         echo "ok: $(basename "$trace" .trace) signed on with the credentials winbindd keeps"

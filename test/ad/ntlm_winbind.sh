@@ -68,9 +68,10 @@ module=$(awk '$2 == "1.3.6.1.4.1.311.2.2.10" { print $3 }' "$GSSNEG_BUILD_MECH")
 cp "$module" "$nobody_dir/gss-negotiate.so"
 echo "gss-negotiate-ntlm 1.3.6.1.4.1.311.2.2.10 $nobody_dir/gss-negotiate.so" > "$nobody_dir/mech"
 cp "$AD_TEST_HERE/ntlm_winbind.py" "$nobody_dir/"
-mkdir -p "$nobody_dir/../interop"
+mkdir -p "$nobody_dir/../interop" "$nobody_dir/../lib"
 cp "$AD_TEST_HERE/../interop/ntlm_auth_common.py" "$nobody_dir/../interop/"
-chmod -R a+rX "$nobody_dir" "$TEST_DIR/interop"
+cp "$AD_TEST_HERE/../lib/wire.py" "$nobody_dir/../lib/"
+chmod -R a+rX "$nobody_dir" "$TEST_DIR/interop" "$TEST_DIR/lib"
 chmod a+x "$TEST_DIR" "$GSSNEG_AD_DIR"
 chmod a+r "$NSS_WRAPPER_PASSWD" "$NSS_WRAPPER_GROUP"
 dc_winbind setpriv --reuid=nobody --regid=nogroup --clear-groups \

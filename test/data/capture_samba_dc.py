@@ -96,6 +96,24 @@ def ldap_bind(sock, message_id, token):
     return result, creds[0] if creds else b""
 
 
+def ldap_spnego_bind(first, answer, finish):
+    """A two-round SASL GSS-SPNEGO bind to the DC's LDAP server: FIRST is the
+    initiator's NegTokenInit, answer(token) its reply to the DC's
+    NegTokenResp, finish(token) takes the DC's last token. The four legs."""
+    legs = [first]
+    with socket.create_connection(("127.0.0.1", 389), timeout=10) as sock:
+        result, reply = ldap_bind(sock, 1, first)
+        if result != 14:  # saslBindInProgress
+            fail("the first bind answered %d, not saslBindInProgress" % result)
+        legs += [reply, answer(reply)]
+        result, reply = ldap_bind(sock, 2, legs[2])
+        if result != 0:
+            fail("the second bind answered %d, not success" % result)
+        legs.append(reply)
+        finish(reply)
+    return legs
+
+
 def ldap_exchange():
     import gssapi
     spnego = gssapi.OID.from_int_seq("1.3.6.1.5.5.2")
@@ -107,24 +125,13 @@ def ldap_exchange():
     flags = gssapi.RequirementFlag.integrity | gssapi.RequirementFlag.mutual_authentication
     ctx = gssapi.SecurityContext(name=target, creds=gssapi.Credentials(creds), mech=spnego, usage="initiate",
                                  flags=flags)
-    legs = []
-    with socket.create_connection(("127.0.0.1", 389), timeout=10) as sock:
-        token = ctx.step()
-        legs.append(token)
-        result, reply = ldap_bind(sock, 1, token)
-        if result != 14:  # saslBindInProgress
-            fail("the first bind answered %d, not saslBindInProgress" % result)
-        legs.append(reply)
-        token = ctx.step(reply)
-        legs.append(token)
-        result, reply = ldap_bind(sock, 2, token)
-        if result != 0:
-            fail("the second bind answered %d, not success" % result)
-        legs.append(reply)
-        ctx.step(reply)
+
+    def finish(token):
+        ctx.step(token)
         if not ctx.complete:
             fail("the initiator did not complete on the DC's last token")
-    return legs
+
+    return ldap_spnego_bind(ctx.step(), ctx.step, finish)
 
 
 def ntlm_auth_exchange(workdir):
@@ -140,33 +147,20 @@ def ntlm_auth_exchange(workdir):
     helper = Helper([ntlm_auth, "--configfile=" + conf, "--helper-protocol=gss-spnego-client",
                      "--username=" + os.environ["GSSNEG_AD_ALICE"], "--domain=" + os.environ["GSSNEG_AD_DOMAIN"],
                      "--password=" + os.environ["GSSNEG_AD_ALICE_PASSWORD"]], workdir)
-    legs = []
+
+    def ask(line, want):
+        answer = helper.ask(line)
+        if not answer.startswith(want):
+            fail("ntlm_auth answered %r to %s, not %s" % (answer, line[:2], want))
+        return base64.b64decode(answer[3:]) if len(answer) > 3 else b""
+
     try:
-        if helper.ask("SF NTLMSSP_FEATURE_SIGN") != "OK":
-            fail("ntlm_auth refused the feature")
-        answer = helper.ask("YR")
-        if not answer.startswith("YR "):
-            fail("ntlm_auth made no NegTokenInit: " + answer)
-        legs.append(base64.b64decode(answer[3:]))
-        with socket.create_connection(("127.0.0.1", 389), timeout=10) as sock:
-            result, reply = ldap_bind(sock, 1, legs[0])
-            if result != 14:
-                fail("ntlm_auth's first bind answered %d, not saslBindInProgress" % result)
-            legs.append(reply)
-            answer = helper.ask("TT " + base64.b64encode(reply).decode())
-            if not answer.startswith("KK "):
-                fail("ntlm_auth made no AUTHENTICATE: " + answer)
-            legs.append(base64.b64decode(answer[3:]))
-            result, reply = ldap_bind(sock, 2, legs[2])
-            if result != 0:
-                fail("ntlm_auth's second bind answered %d, not success" % result)
-            legs.append(reply)
-            answer = helper.ask("TT " + base64.b64encode(reply).decode())
-            if not answer.startswith("AF"):
-                fail("ntlm_auth did not accept the DC's last token: " + answer)
+        ask("SF NTLMSSP_FEATURE_SIGN", "OK")
+        return ldap_spnego_bind(ask("YR", "YR "),
+                                lambda reply: ask("TT " + base64.b64encode(reply).decode(), "KK "),
+                                lambda reply: ask("TT " + base64.b64encode(reply).decode(), "AF"))
     finally:
         helper.stop()
-    return legs
 
 
 def main():
